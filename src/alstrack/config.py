@@ -1,0 +1,55 @@
+"""One typed Settings object, read from ALSTRACK_* environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SpirometryEquation = Literal["GLI-2012", "GLI-Global"]
+
+
+class Settings(BaseSettings):
+    """Where alstrack keeps its data and how it serves it.
+
+    SQLite under ``data_dir`` is the default; set ``ALSTRACK_DATABASE_URL`` to a
+    ``postgresql+psycopg://`` URL for a program with several sites.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="ALSTRACK_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("var"), description="Folder for the SQLite database.")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite if unset.")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    spirometry_equation: SpirometryEquation = Field(
+        default="GLI-Global",
+        description="Reference equation for %-predicted FVC/SVC when an entry names none.",
+    )
+    demo_patients: int = Field(default=60, ge=1, le=100_000)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_backend(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("ALSTRACK_DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL")
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @property
+    def url(self) -> str:
+        """The database URL in force."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'alstrack.db').as_posix()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
