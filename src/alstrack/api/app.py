@@ -1,0 +1,45 @@
+"""The FastAPI application: routers over the services, one error handler, OpenAPI at /docs."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from alstrack import __version__
+from alstrack.api import errors, meta, patients, records, sites
+from alstrack.api.errors import ErrorResponse
+from alstrack.config import Settings, get_settings
+from alstrack.store.db import Database
+
+DESCRIPTION = """
+alstrack records the pathway of a mesenchymal stem cell (MSC) therapy program for people with ALS
+and measures what happens to them. MSC therapy is investigational in ALS: no MSC product is approved
+for ALS by the FDA or the EMA, and alstrack states no efficacy claim.
+
+Authenticate with an API token (`Authorization: Bearer <token>`); `alstrack token create` makes one.
+Every change is audited; corrections supersede, nothing is deleted. Errors have one shape:
+`{"error": {"code", "message", "fields": [{"field", "message"}]}}`.
+"""
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="alstrack",
+        version=__version__,
+        description=DESCRIPTION,
+        responses={
+            401: {"model": ErrorResponse, "description": "No or bad API token"},
+            403: {"model": ErrorResponse, "description": "The role may not do this"},
+            404: {"model": ErrorResponse, "description": "No such record visible to you"},
+            409: {"model": ErrorResponse, "description": "Version conflict or step out of order"},
+            422: {"model": ErrorResponse, "description": "Invalid input, naming the field"},
+        },
+    )
+    app.state.db = db or Database(settings.url)
+    app.state.settings = settings
+    errors.install(app)
+    app.include_router(meta.router)
+    app.include_router(sites.router)
+    app.include_router(patients.router)
+    records.include(app)
+    return app

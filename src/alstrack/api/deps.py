@@ -1,0 +1,33 @@
+"""What every route needs: the database and the authenticated actor."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from alstrack.errors import Unauthenticated
+from alstrack.services import users
+from alstrack.services.context import Actor
+from alstrack.store.db import Database
+
+_bearer = HTTPBearer(auto_error=False, description="An API token from `alstrack token create`.")
+
+
+def get_db(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def get_actor(
+    db: Annotated[Database, Depends(get_db)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Actor:
+    if credentials is None:
+        raise Unauthenticated("Send an API token: 'Authorization: Bearer <token>'.")
+    return users.authenticate(db, credentials.credentials)
+
+
+DB = Annotated[Database, Depends(get_db)]
+CurrentActor = Annotated[Actor, Depends(get_actor)]

@@ -1,0 +1,92 @@
+"""Routes for patients, their identifiers, ALS history, timeline and audit trail."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+from pydantic import BaseModel
+
+from alstrack.api.deps import DB, CurrentActor
+from alstrack.services import audit_trail, patients, timeline
+from alstrack.services.audit_trail import AuditEntryOut
+from alstrack.services.patients import (
+    HistoryIn,
+    HistoryOut,
+    IdentityIn,
+    IdentityOut,
+    IdentityUpdate,
+    PatientIn,
+    PatientOut,
+    PatientUpdate,
+)
+from alstrack.services.timeline import Timeline
+
+router = APIRouter(prefix="/patients", tags=["patients"])
+
+
+class PatientPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[PatientOut]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def register_patient(data: PatientIn, db: DB, actor: CurrentActor) -> PatientOut:
+    return patients.register_patient(db, actor, data)
+
+
+@router.get("")
+def list_patients(
+    db: DB,
+    actor: CurrentActor,
+    site_id: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> PatientPage:
+    total, items = patients.list_patients(db, actor, site_id=site_id, limit=limit, offset=offset)
+    return PatientPage(total=total, limit=limit, offset=offset, items=items)
+
+
+@router.get("/{patient_id}")
+def get_patient(patient_id: int, db: DB, actor: CurrentActor) -> PatientOut:
+    return patients.get_patient(db, actor, patient_id)
+
+
+@router.patch("/{patient_id}")
+def update_patient(patient_id: int, data: PatientUpdate, db: DB, actor: CurrentActor) -> PatientOut:
+    return patients.update_patient(db, actor, patient_id, data)
+
+
+@router.get("/{patient_id}/identity")
+def get_identity(patient_id: int, db: DB, actor: CurrentActor) -> IdentityOut:
+    return patients.get_identity(db, actor, patient_id)
+
+
+@router.put("/{patient_id}/identity")
+def set_identity(
+    patient_id: int, data: IdentityUpdate | IdentityIn, db: DB, actor: CurrentActor
+) -> IdentityOut:
+    return patients.set_identity(db, actor, patient_id, data)
+
+
+@router.get("/{patient_id}/history")
+def get_history(patient_id: int, db: DB, actor: CurrentActor) -> HistoryOut:
+    return patients.get_history(db, actor, patient_id)
+
+
+@router.put("/{patient_id}/history")
+def set_history(patient_id: int, data: HistoryIn, db: DB, actor: CurrentActor) -> HistoryOut:
+    return patients.set_history(db, actor, patient_id, data)
+
+
+@router.get("/{patient_id}/timeline")
+def get_timeline(patient_id: int, db: DB, actor: CurrentActor) -> Timeline:
+    return timeline.timeline(db, actor, patient_id)
+
+
+@router.get("/{patient_id}/audit")
+def get_audit(patient_id: int, db: DB, actor: CurrentActor, response: Response) -> list[AuditEntryOut]:
+    response.headers["Cache-Control"] = "no-store"
+    return audit_trail.for_patient(db, actor, patient_id)

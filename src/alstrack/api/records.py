@@ -1,0 +1,66 @@
+"""Routes for dated records (assessments, milestones, drug courses): add, list, correct, void.
+
+One route factory serves every kind, so each kind behaves the same way over HTTP.
+"""
+
+from typing import Any, get_type_hints
+
+from fastapi import APIRouter, FastAPI, status
+
+from alstrack.api.deps import DB, CurrentActor
+from alstrack.services import records
+from alstrack.services.assessments import BODY_MEASUREMENT, INSTRUMENT_ASSESSMENT, SPIROMETRY
+from alstrack.services.milestones import DRUG_COURSE, MILESTONE
+from alstrack.services.records import Correction, RecordKind, Void
+
+# URL collection name → kind.
+KINDS: dict[str, RecordKind[Any, Any]] = {
+    "assessments": INSTRUMENT_ASSESSMENT,
+    "spirometry": SPIROMETRY,
+    "body-measurements": BODY_MEASUREMENT,
+    "milestones": MILESTONE,
+    "drug-courses": DRUG_COURSE,
+}
+
+
+def _router(collection: str, kind: RecordKind[Any, Any]) -> APIRouter:
+    router = APIRouter(tags=[collection])
+    In = kind.input_model
+    CorrectionIn = Correction[In]  # type: ignore[valid-type]
+    out_model = _output_model(kind)
+
+    @router.post(f"/patients/{{patient_id}}/{collection}", status_code=status.HTTP_201_CREATED,
+                 response_model=out_model, summary=f"Record a {kind.name.replace('_', ' ')}")
+    def add(patient_id: int, data: In, db: DB, actor: CurrentActor) -> Any:  # type: ignore[valid-type]
+        return records.add(db, actor, kind, patient_id, data)
+
+    @router.get(f"/patients/{{patient_id}}/{collection}", response_model=list[out_model],  # type: ignore[valid-type]
+                summary=f"List a patient's {collection.replace('-', ' ')}")
+    def list_(patient_id: int, db: DB, actor: CurrentActor, include_history: bool = False) -> Any:
+        return records.list_for_patient(db, actor, kind, patient_id, include_history=include_history)
+
+    @router.get(f"/{collection}/{{record_id}}", response_model=out_model)
+    def get(record_id: int, db: DB, actor: CurrentActor) -> Any:
+        return records.get(db, actor, kind, record_id)
+
+    @router.post(f"/{collection}/{{record_id}}/corrections", status_code=status.HTTP_201_CREATED,
+                 response_model=out_model, summary="Correct: a new record supersedes this one")
+    def correct(record_id: int, data: CorrectionIn, db: DB, actor: CurrentActor) -> Any:  # type: ignore[valid-type]
+        return records.correct(db, actor, kind, record_id, data)
+
+    @router.post(f"/{collection}/{{record_id}}/void", response_model=out_model,
+                 summary="Mark as entered in error (kept, never deleted)")
+    def void(record_id: int, data: Void, db: DB, actor: CurrentActor) -> Any:
+        return records.void(db, actor, kind, record_id, data)
+
+    return router
+
+
+def _output_model(kind: RecordKind[Any, Any]) -> Any:
+    """The response model is the return type of the kind's presenter."""
+    return get_type_hints(kind.present)["return"]
+
+
+def include(app: FastAPI) -> None:
+    for collection, kind in KINDS.items():
+        app.include_router(_router(collection, kind))

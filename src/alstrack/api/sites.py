@@ -1,0 +1,31 @@
+"""Routes for sites."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from alstrack.api.deps import DB, CurrentActor
+from alstrack.services import sites
+from alstrack.services.sites import SiteIn, SiteOut, SiteUpdate
+
+router = APIRouter(prefix="/sites", tags=["sites"])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_site(data: SiteIn, db: DB, actor: CurrentActor) -> SiteOut:
+    return sites.create_site(db, actor, data)
+
+
+@router.get("")
+def list_sites(db: DB, actor: CurrentActor) -> list[SiteOut]:
+    return sites.list_sites(db, actor)
+
+
+@router.get("/{site_id}")
+def get_site(site_id: int, db: DB, actor: CurrentActor) -> SiteOut:
+    return sites.get_site(db, actor, site_id)
+
+
+@router.patch("/{site_id}")
+def update_site(site_id: int, data: SiteUpdate, db: DB, actor: CurrentActor) -> SiteOut:
+    return sites.update_site(db, actor, site_id, data)

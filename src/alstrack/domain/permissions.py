@@ -1,0 +1,60 @@
+"""Who may do what: the permission matrix as data, one place for every layer to ask."""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+Role = Literal[
+    "coordinator",
+    "physician",
+    "nurse",
+    "lab_technician",
+    "qa",
+    "pharmacovigilance",
+    "data_analyst",
+    "auditor",
+    "admin",
+    "system",
+]
+ROLES: tuple[str, ...] = get_args(Role)
+
+Permission = Literal[
+    "sites.read",
+    "sites.write",
+    "patients.read",
+    "patients.write",
+    "identifiers.read",
+    "identifiers.write",
+    "assessments.read",
+    "assessments.write",
+    "audit.read",
+    "users.write",
+]
+PERMISSIONS: tuple[str, ...] = get_args(Permission)
+
+_CLINICAL_READ = {"sites.read", "patients.read", "identifiers.read", "assessments.read"}
+_CLINICAL_WRITE = {"patients.write", "identifiers.write", "assessments.write"}
+
+MATRIX: dict[str, frozenset[str]] = {
+    # Clinicians who change records may read their history (the audit trail of their patients).
+    "coordinator": frozenset(_CLINICAL_READ | _CLINICAL_WRITE | {"audit.read"}),
+    "physician": frozenset(_CLINICAL_READ | _CLINICAL_WRITE | {"audit.read"}),
+    "nurse": frozenset(_CLINICAL_READ | {"assessments.write"}),
+    "lab_technician": frozenset({"sites.read", "patients.read"}),
+    "qa": frozenset({"sites.read", "patients.read", "assessments.read"}),
+    "pharmacovigilance": frozenset(_CLINICAL_READ),
+    # Analysts see de-identified data only: no direct identifiers.
+    "data_analyst": frozenset({"sites.read", "patients.read", "assessments.read"}),
+    "auditor": frozenset(_CLINICAL_READ | {"audit.read"}),
+    # Admins run the installation (sites, users, settings); they do not change clinical records.
+    "admin": frozenset({"sites.read", "sites.write", "patients.read", "audit.read", "users.write"}),
+    # The service account that loads the synthetic demo clinic and runs imports.
+    "system": frozenset(PERMISSIONS),
+}
+
+# Roles whose view is not limited to their own sites.
+ALL_SITES_ROLES: frozenset[str] = frozenset({"admin", "system", "auditor"})
+
+
+def allows(role: str, permission: str) -> bool:
+    return permission in MATRIX.get(role, frozenset())

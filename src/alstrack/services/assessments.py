@@ -1,0 +1,323 @@
+"""Assessments, each dated and attributed: ALSFRS-R and other instruments, spirometry, weight."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alstrack.config import get_settings
+from alstrack.domain import alsfrs, anthropometry, spirometry
+from alstrack.domain.instruments import builtin_instruments
+from alstrack.domain.registry import SpirometryPosition
+from alstrack.errors import InvalidInput
+from alstrack.services.context import not_in_future, today
+from alstrack.services.records import PatientContext, RecordKind
+from alstrack.store.models import BodyMeasurement, InstrumentAssessment, SpirometryTest
+
+ALSFRS_R = "alsfrs_r"
+Rater = Annotated[str, Field(min_length=1, max_length=200, description="Who assessed the patient")]
+
+
+class RecordMeta(BaseModel):
+    """What every stored record shows about itself."""
+
+    id: int
+    patient_id: int
+    status: str
+    supersedes_id: int | None
+    superseded_by_id: int | None
+    reason: str | None
+    entered_by: int
+    entered_at: datetime
+    version: int
+
+
+def meta(row: Any) -> dict[str, Any]:
+    return {k: getattr(row, k) for k in RecordMeta.model_fields}
+
+
+def _check_visit_date(ctx: PatientContext, assessed_on: date) -> None:
+    not_in_future("assessed_on", assessed_on, today())
+    if ctx.date_of_birth and assessed_on < ctx.date_of_birth:
+        raise InvalidInput.for_field("assessed_on", "must not be before the date of birth")
+    if ctx.death_date and assessed_on > ctx.death_date:
+        raise InvalidInput.for_field(
+            "assessed_on", f"must not be after the recorded death ({ctx.death_date.isoformat()})"
+        )
+
+
+# --- instruments (ALSFRS-R, Modified Ashworth, symptom ratings, a program's own) -------------
+
+
+class InstrumentAssessmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    instrument: str = Field(description="Instrument code, e.g. alsfrs_r, mas, als_symptoms")
+    assessed_on: date
+    assessed_by: Rater
+    responses: dict[str, Any]
+
+
+class AlsfrsDerived(BaseModel):
+    """Derived ALSFRS-R measures; null where indeterminate, with the reasons listed."""
+
+    total: float | None
+    bulbar: float | None
+    fine_motor: float | None
+    gross_motor: float | None
+    respiratory: float | None
+    kings_regions: int | None
+    kings_stage: int | None
+    kings_4a: bool | None
+    kings_4b: bool | None
+    mitos_stage: int | None
+    mitos_domains: dict[str, bool | None]
+    delta_fs: float | None = Field(description="(48 − total) / months from onset (Kimura 2006)")
+    half_points: bool
+    indeterminate: list[str]
+
+
+class InstrumentAssessmentOut(RecordMeta):
+    instrument: str
+    instrument_version: str
+    assessed_on: date
+    assessed_by: str
+    responses: dict[str, Any]
+    scores: dict[str, float | None]
+    alsfrs_r: AlsfrsDerived | None
+
+
+def derive_alsfrs(responses: dict[str, Any], assessed_on: date, ctx: PatientContext) -> AlsfrsDerived:
+    dead = ctx.death_date is not None and assessed_on >= ctx.death_date
+    s = alsfrs.score(responses, dead=dead, allow_half_points=True)
+    reasons = list(s.reasons)
+    dfs = alsfrs.delta_fs(s.total, ctx.onset_date, assessed_on)
+    if dfs is None:
+        reasons.append(
+            "delta_fs: needs the total and an onset date before the visit"
+            if ctx.onset_date is None or s.total is None
+            else "delta_fs: the visit is not after the onset date"
+        )
+    return AlsfrsDerived(
+        total=s.total, bulbar=s.bulbar, fine_motor=s.fine_motor, gross_motor=s.gross_motor,
+        respiratory=s.respiratory, kings_regions=s.kings_regions, kings_stage=s.kings_stage,
+        kings_4a=s.kings_4a, kings_4b=s.kings_4b, mitos_stage=s.mitos_stage,
+        mitos_domains=dict(s.mitos_domains), delta_fs=dfs, half_points=s.half_points,
+        indeterminate=reasons,
+    )
+
+
+def _prepare_instrument(
+    _session: Session, ctx: PatientContext, data: InstrumentAssessmentIn
+) -> dict[str, Any]:
+    instruments = builtin_instruments()
+    instrument = instruments.get(data.instrument)
+    if instrument is None:
+        raise InvalidInput.for_field("instrument", f"one of {', '.join(sorted(instruments))}")
+    _check_visit_date(ctx, data.assessed_on)
+    if data.instrument == ALSFRS_R:
+        # Clinicians enter whole points; half points exist only in imported trial data.
+        responses: dict[str, Any] = {
+            k: (int(v) if v is not None and float(v).is_integer() else v)
+            for k, v in alsfrs.validate_items(data.responses).items()
+        }
+    else:
+        responses = instrument.validate_responses(data.responses)
+    if all(v is None for v in responses.values()):
+        raise InvalidInput.for_field("responses", "answer at least one item")
+    return {
+        "instrument": instrument.code,
+        "instrument_version": instrument.version,
+        "assessed_on": data.assessed_on,
+        "assessed_by": data.assessed_by,
+        "responses": {k: v for k, v in responses.items() if v is not None},
+    }
+
+
+def _present_instrument(row: InstrumentAssessment, ctx: PatientContext) -> InstrumentAssessmentOut:
+    derived = None
+    if row.instrument == ALSFRS_R:
+        scores: dict[str, float | None] = {k: float(v) for k, v in row.responses.items()}
+        derived = derive_alsfrs(row.responses, row.assessed_on, ctx)
+    else:
+        instrument = builtin_instruments().get(row.instrument)
+        scores = instrument.scores(row.responses) if instrument else {}
+    return InstrumentAssessmentOut(
+        **meta(row), instrument=row.instrument, instrument_version=row.instrument_version,
+        assessed_on=row.assessed_on, assessed_by=row.assessed_by, responses=row.responses,
+        scores=scores, alsfrs_r=derived,
+    )
+
+
+INSTRUMENT_ASSESSMENT: RecordKind[InstrumentAssessmentIn, InstrumentAssessmentOut] = RecordKind(
+    name="instrument_assessment",
+    model=InstrumentAssessment,
+    input_model=InstrumentAssessmentIn,
+    permission_read="assessments.read",
+    permission_write="assessments.write",
+    prepare=_prepare_instrument,
+    present=_present_instrument,
+    order_by="assessed_on",
+)
+
+
+# --- spirometry ---------------------------------------------------------------------------
+
+
+class SpirometryIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    assessed_on: date
+    assessed_by: Rater
+    position: SpirometryPosition = "upright"
+    fvc_l: Annotated[float, Field(gt=0, le=10)] | None = None
+    svc_l: Annotated[float, Field(gt=0, le=10)] | None = None
+    height_cm: Annotated[float, Field(gt=0)] | None = Field(
+        default=None, description="Height at the test; the latest recorded height if left out."
+    )
+    equation: str | None = Field(default=None, description="GLI-2012 or GLI-Global (the default)")
+    ethnicity: str | None = Field(default=None, description="Needed by GLI-2012 only")
+
+
+class SpirometryOut(RecordMeta):
+    assessed_on: date
+    assessed_by: str
+    position: str
+    fvc_l: float | None
+    svc_l: float | None
+    equation: str
+    ethnicity: str | None
+    age_years: float
+    height_cm: float
+    sex: str
+    predicted_l: float
+    lln_l: float
+    fvc_percent_predicted: float | None
+    fvc_z_score: float | None
+    svc_percent_predicted: float | None
+
+
+def latest_height(session: Session, patient_id: int, on: date) -> float | None:
+    return session.scalar(
+        select(BodyMeasurement.height_cm)
+        .where(
+            BodyMeasurement.patient_id == patient_id,
+            BodyMeasurement.status == "current",
+            BodyMeasurement.height_cm.is_not(None),
+            BodyMeasurement.assessed_on <= on,
+        )
+        .order_by(BodyMeasurement.assessed_on.desc(), BodyMeasurement.id.desc())
+        .limit(1)
+    )
+
+
+def age_years(date_of_birth: date, on: date) -> float:
+    return (on - date_of_birth).days / 365.25
+
+
+def _prepare_spirometry(session: Session, ctx: PatientContext, data: SpirometryIn) -> dict[str, Any]:
+    _check_visit_date(ctx, data.assessed_on)
+    if data.fvc_l is None and data.svc_l is None:
+        raise InvalidInput.for_field("fvc_l", "give fvc_l, svc_l or both (litres)")
+    if ctx.sex is None:
+        raise InvalidInput.for_field("sex", "record the patient's sex: %-predicted needs it")
+    if ctx.date_of_birth is None:
+        raise InvalidInput.for_field(
+            "date_of_birth", "record the patient's identifiers: %-predicted needs the age"
+        )
+    height = data.height_cm or latest_height(session, ctx.patient_id, data.assessed_on)
+    if height is None:
+        raise InvalidInput.for_field("height_cm", "give the height, or record one beforehand")
+    equation = data.equation or get_settings().spirometry_equation
+    age = age_years(ctx.date_of_birth, data.assessed_on)
+    # SVC is read against the FVC equation: GLI has no SVC equation (see domain/spirometry.py).
+    reference_l = data.fvc_l if data.fvc_l is not None else data.svc_l
+    assert reference_l is not None
+    p = spirometry.predict(measured_l=reference_l, sex=ctx.sex, age_years=age, height_cm=height,
+                           equation=equation, ethnicity=data.ethnicity)
+    return {
+        "assessed_on": data.assessed_on,
+        "assessed_by": data.assessed_by,
+        "position": data.position,
+        "fvc_l": data.fvc_l,
+        "svc_l": data.svc_l,
+        "equation": p.equation,
+        "ethnicity": data.ethnicity,
+        "age_years": age,
+        "height_cm": height,
+        "sex": ctx.sex,
+        "predicted_l": p.predicted_l,
+        "lln_l": p.lln_l,
+        "fvc_percent_predicted": p.percent_predicted if data.fvc_l is not None else None,
+        "fvc_z_score": p.z_score if data.fvc_l is not None else None,
+        "svc_percent_predicted": (
+            100.0 * data.svc_l / p.predicted_l if data.svc_l is not None else None
+        ),
+    }
+
+
+def _present_spirometry(row: SpirometryTest, _ctx: PatientContext) -> SpirometryOut:
+    return SpirometryOut(**meta(row), **{k: getattr(row, k) for k in SpirometryOut.model_fields
+                                         if k not in RecordMeta.model_fields})
+
+
+SPIROMETRY: RecordKind[SpirometryIn, SpirometryOut] = RecordKind(
+    name="spirometry_test",
+    model=SpirometryTest,
+    input_model=SpirometryIn,
+    permission_read="assessments.read",
+    permission_write="assessments.write",
+    prepare=_prepare_spirometry,
+    present=_present_spirometry,
+    order_by="assessed_on",
+)
+
+
+# --- weight and height --------------------------------------------------------------------
+
+
+class BodyMeasurementIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    assessed_on: date
+    assessed_by: Rater
+    weight_kg: float | None = None
+    height_cm: float | None = None
+
+
+class BodyMeasurementOut(RecordMeta):
+    assessed_on: date
+    assessed_by: str
+    weight_kg: float | None
+    height_cm: float | None
+    bmi: float | None = Field(description="kg/m², from this weight and the latest height")
+
+
+def _prepare_body(session: Session, ctx: PatientContext, data: BodyMeasurementIn) -> dict[str, Any]:
+    _check_visit_date(ctx, data.assessed_on)
+    if data.weight_kg is None and data.height_cm is None:
+        raise InvalidInput.for_field("weight_kg", "give weight_kg, height_cm or both")
+    anthropometry.check_measurements(weight_kg=data.weight_kg, height_cm=data.height_cm)
+    height = data.height_cm or latest_height(session, ctx.patient_id, data.assessed_on)
+    bmi = anthropometry.bmi(data.weight_kg, height) if data.weight_kg and height else None
+    return {**data.model_dump(), "bmi": bmi}
+
+
+def _present_body(row: BodyMeasurement, _ctx: PatientContext) -> BodyMeasurementOut:
+    return BodyMeasurementOut(
+        **meta(row), assessed_on=row.assessed_on, assessed_by=row.assessed_by,
+        weight_kg=row.weight_kg, height_cm=row.height_cm, bmi=row.bmi,
+    )
+
+
+BODY_MEASUREMENT: RecordKind[BodyMeasurementIn, BodyMeasurementOut] = RecordKind(
+    name="body_measurement",
+    model=BodyMeasurement,
+    input_model=BodyMeasurementIn,
+    permission_read="assessments.read",
+    permission_write="assessments.write",
+    prepare=_prepare_body,
+    present=_present_body,
+    order_by="assessed_on",
+)

@@ -1,0 +1,70 @@
+"""Who is acting, what time it is, and the checks every service runs before it touches a record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alstrack.domain.permissions import ALL_SITES_ROLES, allows
+from alstrack.errors import InvalidInput, NotFound, PermissionDenied
+from alstrack.store.models import Patient
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The acting user, as services see it: identity, role and the sites they work at."""
+
+    user_id: int
+    username: str
+    display_name: str
+    role: str
+    site_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def all_sites(self) -> bool:
+        return self.role in ALL_SITES_ROLES
+
+    def can(self, permission: str) -> bool:
+        return allows(self.role, permission)
+
+    def require(self, permission: str) -> None:
+        if not self.can(permission):
+            raise PermissionDenied(f"The {self.role} role may not do this ({permission}).")
+
+    def sees_site(self, site_id: int) -> bool:
+        return self.all_sites or site_id in self.site_ids
+
+
+def now() -> datetime:
+    """Server time, UTC. The one clock services read (tests travel with time-machine)."""
+    return datetime.now(UTC)
+
+
+def today() -> date:
+    return now().date()
+
+
+def load_patient(session: Session, actor: Actor, patient_id: int, *, lock: bool = False) -> Patient:
+    """The patient if the actor may see them; another site's patient answers 'not found'."""
+    stmt = select(Patient).where(Patient.id == patient_id)
+    if lock and session.bind is not None and session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    patient = session.scalars(stmt).one_or_none()
+    if patient is None or not actor.sees_site(patient.site_id):
+        raise NotFound(f"No patient {patient_id}.")
+    return patient
+
+
+def require_reason(reason: str | None) -> str:
+    """Changes after first save need a reason (Annex 11 §9)."""
+    if reason is None or not reason.strip():
+        raise InvalidInput.for_field("reason", "a reason is required to change a saved record")
+    return reason.strip()
+
+
+def not_in_future(field_name: str, value: date | None, today_: date) -> None:
+    if value is not None and value > today_:
+        raise InvalidInput.for_field(field_name, f"must not be after today ({today_.isoformat()})")

@@ -1,0 +1,110 @@
+"""Milestones (gastrostomy, NIV, tracheostomy, death) and disease-modifying drug courses."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alstrack.domain.registry import Drug, MilestoneKind
+from alstrack.errors import InvalidInput
+from alstrack.services.assessments import RecordMeta, meta
+from alstrack.services.context import not_in_future, today
+from alstrack.services.records import PatientContext, RecordKind
+from alstrack.store.models import DrugCourse, Milestone
+
+
+class MilestoneIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: MilestoneKind
+    occurred_on: date
+
+
+class MilestoneOut(RecordMeta):
+    kind: str
+    occurred_on: date
+
+
+def _prepare_milestone(session: Session, ctx: PatientContext, data: MilestoneIn) -> dict[str, Any]:
+    not_in_future("occurred_on", data.occurred_on, today())
+    if ctx.date_of_birth and data.occurred_on < ctx.date_of_birth:
+        raise InvalidInput.for_field("occurred_on", "must not be before the date of birth")
+    existing = session.scalar(
+        select(Milestone.id).where(
+            Milestone.patient_id == ctx.patient_id,
+            Milestone.kind == data.kind,
+            Milestone.status == "current",
+        )
+    )
+    if existing is not None:
+        # Each milestone happens once; a wrong date is corrected, not recorded twice.
+        raise InvalidInput.for_field(
+            "kind", f"this patient has a {data.kind} milestone already (id {existing}); correct it"
+        )
+    if data.kind != "death" and ctx.death_date and data.occurred_on > ctx.death_date:
+        raise InvalidInput.for_field("occurred_on", "must not be after the recorded death")
+    return data.model_dump()
+
+
+def _present_milestone(row: Milestone, _ctx: PatientContext) -> MilestoneOut:
+    return MilestoneOut(**meta(row), kind=row.kind, occurred_on=row.occurred_on)
+
+
+MILESTONE: RecordKind[MilestoneIn, MilestoneOut] = RecordKind(
+    name="milestone",
+    model=Milestone,
+    input_model=MilestoneIn,
+    permission_read="patients.read",
+    permission_write="patients.write",
+    prepare=_prepare_milestone,
+    present=_present_milestone,
+    order_by="occurred_on",
+)
+
+
+class DrugCourseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    drug: Drug
+    drug_name: Annotated[str, Field(min_length=1, max_length=200)] | None = Field(
+        default=None, description="Required when drug is 'other'"
+    )
+    start_date: date
+    stop_date: date | None = None
+
+
+class DrugCourseOut(RecordMeta):
+    drug: str
+    drug_name: str | None
+    start_date: date
+    stop_date: date | None
+
+
+def _prepare_drug(_session: Session, _ctx: PatientContext, data: DrugCourseIn) -> dict[str, Any]:
+    t = today()
+    not_in_future("start_date", data.start_date, t)
+    not_in_future("stop_date", data.stop_date, t)
+    if data.stop_date and data.stop_date < data.start_date:
+        raise InvalidInput.for_field("stop_date", "must not be before start_date")
+    if data.drug == "other" and not data.drug_name:
+        raise InvalidInput.for_field("drug_name", "name the drug when drug is 'other'")
+    return data.model_dump()
+
+
+def _present_drug(row: DrugCourse, _ctx: PatientContext) -> DrugCourseOut:
+    return DrugCourseOut(**meta(row), drug=row.drug, drug_name=row.drug_name,
+                         start_date=row.start_date, stop_date=row.stop_date)
+
+
+DRUG_COURSE: RecordKind[DrugCourseIn, DrugCourseOut] = RecordKind(
+    name="drug_course",
+    model=DrugCourse,
+    input_model=DrugCourseIn,
+    permission_read="patients.read",
+    permission_write="patients.write",
+    prepare=_prepare_drug,
+    present=_present_drug,
+    order_by="start_date",
+)

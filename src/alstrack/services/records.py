@@ -1,0 +1,259 @@
+"""Dated facts about a patient (assessments, milestones, drug courses): add, correct, void, list.
+
+One copy of the supersede logic serves every kind: a correction is a new record that supersedes
+the old one, with a reason; a record entered in error is voided, never deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from alstrack.errors import InvalidInput, NotFound, StepRefused
+from alstrack.services.context import Actor, load_patient, now, require_reason
+from alstrack.store import audit
+from alstrack.store.db import Database
+from alstrack.store.models import AlsHistory, Milestone, Patient, PatientIdentity
+from alstrack.store.versioning import update_versioned
+
+InT = TypeVar("InT", bound=BaseModel)
+OutT = TypeVar("OutT", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class PatientContext:
+    """What presenting or checking a record needs to know about its patient."""
+
+    patient_id: int
+    site_id: int
+    sex: str | None
+    date_of_birth: date | None
+    onset_date: date | None
+    death_date: date | None
+
+
+@dataclass(frozen=True)
+class RecordKind(Generic[InT, OutT]):
+    """How one kind of record is checked, stored and shown."""
+
+    name: str
+    model: Any
+    input_model: type[InT]
+    permission_read: str
+    permission_write: str
+    # Checks the input against the patient and returns the column values to store.
+    prepare: Callable[[Session, PatientContext, InT], dict[str, Any]]
+    present: Callable[[Any, PatientContext], OutT]
+    order_by: str
+
+
+class Correction(BaseModel, Generic[InT]):
+    """A corrected record: the new values, the version of the record being corrected, and why."""
+
+    model_config = ConfigDict(extra="forbid")
+    record: InT
+    version: int
+    reason: str
+
+
+class Void(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: int
+    reason: str
+
+
+META_FIELDS = ("status", "supersedes_id", "superseded_by_id", "reason", "entered_by", "entered_at")
+
+
+def patient_context(session: Session, patient: Patient) -> PatientContext:
+    history = session.get(AlsHistory, patient.id)
+    identity = session.get(PatientIdentity, patient.id)
+    death = session.scalar(
+        select(Milestone.occurred_on).where(
+            Milestone.patient_id == patient.id,
+            Milestone.kind == "death",
+            Milestone.status == "current",
+        )
+    )
+    return PatientContext(
+        patient_id=patient.id,
+        site_id=patient.site_id,
+        sex=patient.sex,
+        date_of_birth=identity.date_of_birth if identity else None,
+        onset_date=history.onset_date if history else None,
+        death_date=death,
+    )
+
+
+def _row_values(kind: RecordKind[Any, Any], row: Any) -> dict[str, Any]:
+    return {c.key: getattr(row, c.key) for c in kind.model.__table__.columns}
+
+
+def _audit_new(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if k not in ("entered_at", "version")}
+
+
+def _load(session: Session, actor: Actor, kind: RecordKind[Any, Any], record_id: int) -> tuple[Any, Patient]:
+    row = session.get(kind.model, record_id)
+    if row is None:
+        raise NotFound(f"No {kind.name} {record_id}.")
+    try:
+        patient = load_patient(session, actor, row.patient_id)
+    except NotFound:
+        raise NotFound(f"No {kind.name} {record_id}.") from None
+    return row, patient
+
+
+def add(db: Database, actor: Actor, kind: RecordKind[InT, OutT], patient_id: int, data: InT) -> OutT:
+    """Record a new fact about a patient."""
+    actor.require(kind.permission_write)
+    with db.transaction() as session:
+        patient = load_patient(session, actor, patient_id, lock=True)
+        ctx = patient_context(session, patient)
+        values = kind.prepare(session, ctx, data)
+        at = now()
+        row = kind.model(**values, patient_id=patient_id, status="current", entered_by=actor.user_id,
+                         entered_at=at, version=1)
+        session.add(row)
+        session.flush()
+        audit.record(session, [audit.entry(
+            at=at, user_id=actor.user_id, username=actor.username, action="create",
+            entity=kind.name, entity_id=row.id, patient_id=patient_id, site_id=patient.site_id,
+            new=_audit_new(_row_values(kind, row)),
+        )])
+        return kind.present(row, patient_context(session, patient))
+
+
+def add_many(
+    db: Database,
+    actor: Actor,
+    kind: RecordKind[InT, OutT],
+    items: Sequence[tuple[int, InT]],
+) -> int:
+    """Record many facts in one transaction (imports, the demo clinic): all or nothing.
+
+    Same checks and one audit entry per record as :func:`add`, written with bulk inserts so a
+    large import is bound by the database, not by per-object bookkeeping.
+    """
+    actor.require(kind.permission_write)
+    if not items:
+        return 0
+    with db.transaction() as session:
+        contexts: dict[int, PatientContext] = {}
+        for patient_id in sorted({pid for pid, _ in items}):
+            contexts[patient_id] = patient_context(session, load_patient(session, actor, patient_id))
+        at = now()
+        rows = []
+        for index, (patient_id, data) in enumerate(items):
+            try:
+                values = kind.prepare(session, contexts[patient_id], data)
+            except InvalidInput as exc:
+                raise InvalidInput(f"Record {index + 1}: {exc.message}", exc.fields) from exc
+            values.update(patient_id=patient_id, status="current", entered_by=actor.user_id,
+                          entered_at=at, version=1)
+            rows.append(values)
+        table = kind.model.__table__
+        # RETURNING with SQLAlchemy's batched "insertmanyvalues": ids in row order on both backends.
+        ids = list(session.scalars(
+            insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+        ))
+        audit.record(session, [
+            audit.entry(at=at, user_id=actor.user_id, username=actor.username, action="create",
+                        entity=kind.name, entity_id=row_id, patient_id=values["patient_id"],
+                        site_id=contexts[values["patient_id"]].site_id, new=_audit_new(values))
+            for row_id, values in zip(ids, rows, strict=True)
+        ])
+        return len(rows)
+
+
+def correct(
+    db: Database, actor: Actor, kind: RecordKind[InT, OutT], record_id: int, data: Correction[InT]
+) -> OutT:
+    """Supersede a record with corrected values; the old one stays, marked superseded."""
+    actor.require(kind.permission_write)
+    reason = require_reason(data.reason)
+    with db.transaction() as session:
+        old, patient = _load(session, actor, kind, record_id)
+        if old.status != "current":
+            raise StepRefused(f"{kind.name} {record_id} is {old.status.replace('_', ' ')}; "
+                              f"only the current record can be corrected.")
+        ctx = patient_context(session, patient)
+        values = kind.prepare(session, ctx, data.record)
+        at = now()
+        new = kind.model(**values, patient_id=patient.id, status="current", supersedes_id=old.id,
+                         reason=reason, entered_by=actor.user_id, entered_at=at, version=1)
+        session.add(new)
+        session.flush()
+        update_versioned(session, kind.model, kind.model.id == old.id, data.version,
+                         {"status": "superseded", "superseded_by_id": new.id},
+                         f"{kind.name} {record_id}")
+        old_values = _audit_new(_row_values(kind, old))
+        new_values = _audit_new(_row_values(kind, new))
+        audit.record(session, [
+            audit.entry(at=at, user_id=actor.user_id, username=actor.username, action="correct",
+                        entity=kind.name, entity_id=new.id, patient_id=patient.id,
+                        site_id=patient.site_id, old=old_values, new=new_values, reason=reason),
+        ])
+        return kind.present(new, ctx)
+
+
+def void(db: Database, actor: Actor, kind: RecordKind[InT, OutT], record_id: int, data: Void) -> OutT:
+    """Mark a record entered in error. It stays in the record and in the audit trail."""
+    actor.require(kind.permission_write)
+    reason = require_reason(data.reason)
+    with db.transaction() as session:
+        row, patient = _load(session, actor, kind, record_id)
+        if row.status != "current":
+            raise StepRefused(f"{kind.name} {record_id} is {row.status.replace('_', ' ')} already.")
+        update_versioned(session, kind.model, kind.model.id == record_id, data.version,
+                         {"status": "entered_in_error", "reason": reason}, f"{kind.name} {record_id}")
+        audit.record(session, [audit.entry(
+            at=now(), user_id=actor.user_id, username=actor.username, action="void",
+            entity=kind.name, entity_id=record_id, patient_id=patient.id, site_id=patient.site_id,
+            old={"status": "current"}, new={"status": "entered_in_error"}, reason=reason,
+        )])
+        session.refresh(row)
+        return kind.present(row, patient_context(session, patient))
+
+
+def get(db: Database, actor: Actor, kind: RecordKind[InT, OutT], record_id: int) -> OutT:
+    actor.require(kind.permission_read)
+    with db.read() as session:
+        row, patient = _load(session, actor, kind, record_id)
+        return kind.present(row, patient_context(session, patient))
+
+
+def current_rows(session: Session, kind: RecordKind[Any, Any], patient_id: int) -> Iterable[Any]:
+    model = kind.model
+    return session.scalars(
+        select(model)
+        .where(model.patient_id == patient_id, model.status == "current")
+        .order_by(getattr(model, kind.order_by), model.id)
+    )
+
+
+def list_for_patient(
+    db: Database,
+    actor: Actor,
+    kind: RecordKind[InT, OutT],
+    patient_id: int,
+    *,
+    include_history: bool = False,
+) -> list[OutT]:
+    """A patient's records of one kind in date order; superseded and voided ones on request."""
+    actor.require(kind.permission_read)
+    with db.read() as session:
+        patient = load_patient(session, actor, patient_id)
+        ctx = patient_context(session, patient)
+        model = kind.model
+        stmt = select(model).where(model.patient_id == patient_id)
+        if not include_history:
+            stmt = stmt.where(model.status == "current")
+        rows = session.scalars(stmt.order_by(getattr(model, kind.order_by), model.id))
+        return [kind.present(r, ctx) for r in rows]

@@ -1,0 +1,220 @@
+"""The tables. Direct identifiers live apart from clinical data; nothing is hard-deleted."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from alstrack.store.types import UTCDateTime, json_type
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Site(Base):
+    __tablename__ = "sites"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    service_account: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class UserSite(Base):
+    __tablename__ = "user_sites"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # SHA-256 of a 256-bit random token: a fast hash is enough for a secret with that entropy.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Patient(Base):
+    __tablename__ = "patients"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    # Pseudonymous: site code and a sequence number, never derived from a name or record number.
+    study_id: Mapped[str] = mapped_column(String(32), unique=True)
+    sex: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class PatientIdentity(Base):
+    """Direct identifiers, in their own table so clinical queries and exports never touch them."""
+
+    __tablename__ = "patient_identities"
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), primary_key=True)
+    given_name: Mapped[str] = mapped_column(String(200))
+    family_name: Mapped[str] = mapped_column(String(200))
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    record_number: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class AlsHistory(Base):
+    __tablename__ = "als_histories"
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), primary_key=True)
+    onset_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    onset_region: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    diagnosis_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    diagnostic_criteria: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    diagnostic_category: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    genetics: Mapped[list[str]] = mapped_column(json_type(), default=list)
+    ftd: Mapped[str] = mapped_column(String(8), default="unknown")
+    family_history: Mapped[str] = mapped_column(String(8), default="unknown")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class RecordedMixin:
+    """A dated fact about a patient that is corrected by superseding, never by overwriting."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    status: Mapped[str] = mapped_column(String(20), default="current")
+    supersedes_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    superseded_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    entered_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class DrugCourse(RecordedMixin, Base):
+    __tablename__ = "drug_courses"
+    __table_args__ = (Index("ix_drug_courses_patient_status", "patient_id", "status"),)
+    drug: Mapped[str] = mapped_column(String(16))
+    drug_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    start_date: Mapped[date] = mapped_column(Date)
+    stop_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class Milestone(RecordedMixin, Base):
+    __tablename__ = "milestones"
+    __table_args__ = (Index("ix_milestones_patient_status", "patient_id", "status"),)
+    kind: Mapped[str] = mapped_column(String(16))
+    occurred_on: Mapped[date] = mapped_column(Date)
+
+
+class AssessedMixin(RecordedMixin):
+    assessed_on: Mapped[date] = mapped_column(Date)
+    assessed_by: Mapped[str] = mapped_column(String(200))
+
+
+class InstrumentAssessment(AssessedMixin, Base):
+    """ALSFRS-R, spasticity, symptom ratings and any instrument a program defines as data."""
+
+    __tablename__ = "instrument_assessments"
+    __table_args__ = (
+        Index("ix_instrument_assessments_patient_status", "patient_id", "status", "assessed_on"),
+    )
+    instrument: Mapped[str] = mapped_column(String(40))
+    instrument_version: Mapped[str] = mapped_column(String(20))
+    responses: Mapped[dict[str, Any]] = mapped_column(json_type())
+
+
+class SpirometryTest(AssessedMixin, Base):
+    __tablename__ = "spirometry_tests"
+    __table_args__ = (Index("ix_spirometry_tests_patient_status", "patient_id", "status"),)
+    position: Mapped[str] = mapped_column(String(8))
+    fvc_l: Mapped[float | None] = mapped_column(Float, nullable=True)
+    svc_l: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # What the prediction was computed from, kept so the %predicted can be reproduced.
+    equation: Mapped[str] = mapped_column(String(16))
+    ethnicity: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    age_years: Mapped[float] = mapped_column(Float)
+    height_cm: Mapped[float] = mapped_column(Float)
+    sex: Mapped[str] = mapped_column(String(8))
+    predicted_l: Mapped[float] = mapped_column(Float)
+    lln_l: Mapped[float] = mapped_column(Float)
+    fvc_percent_predicted: Mapped[float | None] = mapped_column(Float, nullable=True)
+    fvc_z_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    svc_percent_predicted: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class BodyMeasurement(AssessedMixin, Base):
+    __tablename__ = "body_measurements"
+    __table_args__ = (Index("ix_body_measurements_patient_status", "patient_id", "status"),)
+    weight_kg: Mapped[float | None] = mapped_column(Float, nullable=True)
+    height_cm: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # BMI from this weight and this height, or the latest height recorded before it.
+    bmi: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class AuditEntry(Base):
+    """Append-only: who, when (UTC, server time), what, old and new values, and why."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_patient", "patient_id", "id"),
+        Index("ix_audit_log_entity", "entity", "entity_id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    username: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    patient_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    site_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    old: Mapped[dict[str, Any] | None] = mapped_column(json_type(), nullable=True)
+    new: Mapped[dict[str, Any] | None] = mapped_column(json_type(), nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class SequenceCounter(Base):
+    """Per-site counters for study identifiers (no gaps from failed requests: same transaction)."""
+
+    __tablename__ = "sequence_counters"
+    __table_args__ = (UniqueConstraint("name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    value: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,143 @@
+"""The cast every test shares: one program with two sites and a user for each role.
+
+Every database test runs twice, on SQLite and on PostgreSQL. PostgreSQL is found at
+ALSTRACK_TEST_POSTGRES_URL (default: the local server, database `test`); each pytest worker
+gets its own fresh database there. Where no server answers, the PostgreSQL leg is skipped and
+says so in the summary.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from alstrack.api.app import create_app
+from alstrack.config import Settings
+from alstrack.services import users
+from alstrack.services.context import Actor
+from alstrack.services.sites import SiteIn, create_site
+from alstrack.services.users import UserIn
+from alstrack.store.db import Database
+from alstrack.store.migrate import upgrade
+from alstrack.store.models import Base
+
+PG_ADMIN_URL = os.environ.get(
+    "ALSTRACK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _pg_available() -> str | None:
+    try:
+        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:
+        return f"PostgreSQL leg NOT RUN: no server at {PG_ADMIN_URL} ({type(exc).__name__})"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    db = Database(f"sqlite:///{path}")
+    upgrade(db)
+    db.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_url(worker_id: str) -> Iterator[str]:
+    reason = _pg_available()
+    if reason:
+        pytest.skip(reason)
+    name = f"alstrack_test_{worker_id}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    db = Database(url)
+    upgrade(db)
+    db.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
+    if request.param == "sqlite":
+        path = tmp_path / "alstrack.db"
+        shutil.copy(sqlite_template, path)
+        database = Database(f"sqlite:///{path}")
+    else:
+        url = request.getfixturevalue("pg_url")
+        database = Database(url)
+        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        with database.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    yield database
+    database.dispose()
+
+
+CAST = {
+    "alice": ("Alice Moreau", "coordinator", ["NORTH"]),
+    "chen": ("Dr Wei Chen", "physician", ["NORTH"]),
+    "nina": ("Nina Okafor", "nurse", ["NORTH"]),
+    "ben": ("Ben Hart", "lab_technician", ["NORTH"]),
+    "olga": ("Olga Lind", "data_analyst", ["NORTH"]),
+    "aude": ("Aude Marchand", "auditor", []),
+    "adam": ("Adam Novak", "admin", []),
+    "sami": ("Sami Haddad", "coordinator", ["SOUTH"]),
+}
+
+
+@dataclass
+class Clinic:
+    """Northgate (NORTH) and Southbank (SOUTH) clinics and their staff."""
+
+    db: Database
+    system: Actor
+    sites: dict[str, int] = field(default_factory=dict)
+    people: dict[str, Actor] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def __getitem__(self, username: str) -> Actor:
+        return self.people[username]
+
+
+@pytest.fixture
+def clinic(db: Database) -> Clinic:
+    system = users.system_actor(db)
+    c = Clinic(db=db, system=system)
+    for code, name in (("NORTH", "Northgate Clinic"), ("SOUTH", "Southbank Clinic")):
+        c.sites[code] = create_site(db, system, SiteIn(code=code, name=name)).id
+    for username, (display, role, codes) in CAST.items():
+        users.create_user(db, system, UserIn(username=username, display_name=display, role=role,
+                                             site_codes=codes))
+        c.tokens[username] = users.issue_token(db, system, username, "tests")
+        c.people[username] = users.authenticate(db, c.tokens[username])
+    return c
+
+
+@pytest.fixture
+def api(clinic: Clinic) -> Callable[[str | None], TestClient]:
+    """A client of the REST API acting as one of the cast (or anonymous with None)."""
+    app = create_app(Settings(), db=clinic.db)
+
+    def client(username: str | None) -> TestClient:
+        c = TestClient(app)
+        if username is not None:
+            c.headers["Authorization"] = f"Bearer {clinic.tokens[username]}"
+        return c
+
+    return client
