@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-import typer
+from datetime import date
+from typing import Annotated
 
+import typer
+from rich.progress import Progress
+
+from alstrack.cli.admin import db_app, token_app, user_app
+from alstrack.cli.common import console, database, err_console, user_errors
 from alstrack.cli.score import score_command
+from alstrack.config import get_settings
+from alstrack.services import demo, users
+from alstrack.store.migrate import current_revision, head_revision
 
 app = typer.Typer(
     name="alstrack",
@@ -13,3 +22,63 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("score")(score_command)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+) -> None:
+    """Serve the REST API (docs at /docs) on http://127.0.0.1:8000 by default."""
+    import uvicorn
+
+    from alstrack.api.app import create_app
+
+    settings = get_settings()
+    db = database()
+    if current_revision(db) != head_revision(db):
+        err_console.print("The database schema is not current: run `alstrack db upgrade` first.")
+        raise typer.Exit(1)
+    app_ = create_app(settings, db)
+    url = f"http://{host or settings.host}:{port or settings.port}"
+    console.print(f"alstrack serving on {url} — API docs at {url}/docs")
+    uvicorn.run(app_, host=host or settings.host, port=port or settings.port, log_level="info")
+
+
+@app.command("demo")
+def demo_command(
+    patients: Annotated[int, typer.Option(min=1, max=100_000, help="How many synthetic patients")] = 60,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same clinic")] = 1,
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="Do nothing if patients exist")] = False,
+) -> None:
+    """Load a synthetic demo clinic (two sites, staff, patients with natural history).
+
+    Every record is marked synthetic. The patients are untreated natural history, simulated
+    from published figures: nothing in them is real, and nothing in them shows a treatment effect.
+    """
+    db = database()
+    if current_revision(db) != head_revision(db):
+        err_console.print("The database schema is not current: run `alstrack db upgrade` first.")
+        raise typer.Exit(1)
+    if not demo.is_empty(db):
+        if if_empty:
+            console.print("Patients exist already: no demo data loaded.")
+            return
+        err_console.print("The database has patients already: the demo loads into an empty one.")
+        raise typer.Exit(1)
+    with user_errors(), Progress(console=console) as bar:
+        task = bar.add_task("Synthetic patients", total=patients)
+        result = demo.load_demo(
+            db, users.system_actor(db), patients=patients, seed=seed, today=date.today(),
+            progress=lambda n: bar.advance(task, n),
+        )
+    path = get_settings().data_dir / "demo-tokens.txt"
+    demo.write_tokens(path, result.tokens)
+    console.print(
+        f"Loaded {result.patients} SYNTHETIC patients with {result.assessments} assessments.\n"
+        f"API tokens of the demo staff are in {path} (use one in /docs → Authorize)."
+    )
+
