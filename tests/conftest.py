@@ -122,8 +122,9 @@ def clinic(db: Database) -> Clinic:
     for code, name in (("NORTH", "Northgate Clinic"), ("SOUTH", "Southbank Clinic")):
         c.sites[code] = create_site(db, system, SiteIn(code=code, name=name)).id
     for username, (display, role, codes) in CAST.items():
-        users.create_user(db, system, UserIn(username=username, display_name=display, role=role,
-                                             site_codes=codes))
+        users.create_user(
+            db, system, UserIn(username=username, display_name=display, role=role, site_codes=codes)
+        )
         c.tokens[username] = users.issue_token(db, system, username, "tests")
         c.people[username] = users.authenticate(db, c.tokens[username])
     return c

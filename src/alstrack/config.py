@@ -37,7 +37,9 @@ class Settings(BaseSettings):
         if value is None or value == "":
             return None
         if not value.startswith(("sqlite", "postgresql")):
-            raise ValueError("ALSTRACK_DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL")
+            raise ValueError(
+                "ALSTRACK_DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL"
+            )
         if value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
         return value

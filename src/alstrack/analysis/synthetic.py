@@ -17,6 +17,8 @@ from datetime import date, timedelta
 
 import numpy as np
 
+from alstrack.domain.registry import Sex
+
 DAYS_PER_MONTH = 30.4375
 
 # Which ALSFRS-R items belong to which body region, for spreading decline from the onset region.
@@ -31,10 +33,40 @@ ONSET_WEIGHTS = (0.30, 0.30, 0.33, 0.03, 0.02, 0.02)
 GENETICS = ("c9orf72", "sod1", "fus", "tardbp", "none_found", "not_tested")
 GENETICS_WEIGHTS = (0.08, 0.02, 0.005, 0.005, 0.39, 0.50)
 
-GIVEN = ("Alex", "Maria", "John", "Aiko", "Omar", "Ingrid", "Pedro", "Fatima", "Liam", "Sofia",
-         "Kwame", "Elena", "Ravi", "Hana", "Marek", "Chloe", "Tomas", "Leila", "Ivan", "Grace")
-FAMILY = ("Synthetic", "Example", "Sample", "Testcase", "Placeholder-Free", "Demo", "Fictive",
-          "Madeup", "Invented", "Modelled")
+GIVEN = (
+    "Alex",
+    "Maria",
+    "John",
+    "Aiko",
+    "Omar",
+    "Ingrid",
+    "Pedro",
+    "Fatima",
+    "Liam",
+    "Sofia",
+    "Kwame",
+    "Elena",
+    "Ravi",
+    "Hana",
+    "Marek",
+    "Chloe",
+    "Tomas",
+    "Leila",
+    "Ivan",
+    "Grace",
+)
+FAMILY = (
+    "Synthetic",
+    "Example",
+    "Sample",
+    "Testcase",
+    "Placeholder-Free",
+    "Demo",
+    "Fictive",
+    "Madeup",
+    "Invented",
+    "Modelled",
+)
 
 
 @dataclass
@@ -50,7 +82,7 @@ class SyntheticPatient:
     given_name: str
     family_name: str
     date_of_birth: date
-    sex: str
+    sex: Sex
     onset_date: date
     onset_region: str
     diagnosis_date: date
@@ -80,7 +112,7 @@ def _item_scores(
 
 
 def simulate_patient(rng: np.random.Generator, index: int, today: date) -> SyntheticPatient:
-    sex = "male" if rng.random() < 0.6 else "female"
+    sex: Sex = "male" if rng.random() < 0.6 else "female"
     age_onset = float(np.clip(rng.normal(60, 10), 30, 85))
     region = str(rng.choice(ONSET_REGIONS, p=ONSET_WEIGHTS))
     # Onset spread over the last six years so some patients are early and some late in disease.
@@ -96,12 +128,14 @@ def simulate_patient(rng: np.random.Generator, index: int, today: date) -> Synth
     # Each item starts to decline when the disease reaches its region; the onset region first.
     lags: dict[str, float] = {}
     speeds: dict[str, float] = {}
-    spread = {r: (0.0 if r == region else float(rng.uniform(4, 30)) / max(rate, 0.3))
-              for r in REGION_ITEMS}
+    spread = {
+        r: (0.0 if r == region else float(rng.uniform(4, 30)) / max(rate, 0.3))
+        for r in REGION_ITEMS
+    }
     if region in ("trunk", "generalised"):
         spread = {r: float(rng.uniform(0, 8)) for r in REGION_ITEMS}
-    for r, items in REGION_ITEMS.items():
-        for item in items:
+    for r, region_items in REGION_ITEMS.items():
+        for item in region_items:
             lags[item] = spread[r] + float(rng.uniform(0, 4))
             speeds[item] = rate * float(rng.uniform(0.15, 0.55))
     fvc_pct0 = float(np.clip(rng.normal(95, 12), 60, 130))
@@ -117,8 +151,12 @@ def simulate_patient(rng: np.random.Generator, index: int, today: date) -> Synth
         onset_date=onset,
         onset_region=region,
         diagnosis_date=diagnosis,
-        diagnostic_category=str(rng.choice(["definite", "probable", "probable_laboratory_supported",
-                                            "possible"], p=[0.3, 0.35, 0.15, 0.2])),
+        diagnostic_category=str(
+            rng.choice(
+                ["definite", "probable", "probable_laboratory_supported", "possible"],
+                p=[0.3, 0.35, 0.15, 0.2],
+            )
+        ),
         genetics=genetics,
         ftd="yes" if rng.random() < 0.1 else "no",
         family_history="yes" if rng.random() < 0.1 else "no",
@@ -145,13 +183,15 @@ def simulate_patient(rng: np.random.Generator, index: int, today: date) -> Synth
         if dead_on is None and rng.random() < 0.02 + max(0.0, (30 - total) / 30) * 0.25:
             dead_on = visit - timedelta(days=int(rng.uniform(10, 60)))
             break
-        items = {k: round(v) for k, v in s.items()}
-        _milestones(p, items, fvc_pct, visit)
+        scores = {k: round(v) for k, v in s.items()}
+        _milestones(p, scores, fvc_pct, visit)
         has_peg = any(k == "gastrostomy" for k, _ in p.milestones)
-        alsfrs = {k: v for k, v in items.items() if k != "q5"}
-        alsfrs["q5b" if has_peg else "q5a"] = items["q5"]
+        alsfrs = {k: v for k, v in scores.items() if k != "q5"}
+        alsfrs["q5b" if has_peg else "q5a"] = scores["q5"]
         weight = weight0 * (1 - 0.004 * t * max(rate, 0.2)) + float(rng.normal(0, 0.8))
-        p.visits.append(SyntheticVisit(visit, alsfrs, round(fvc_pct, 1), round(max(weight, 35.0), 1)))
+        p.visits.append(
+            SyntheticVisit(visit, alsfrs, round(fvc_pct, 1), round(max(weight, 35.0), 1))
+        )
         visit = visit + timedelta(days=int(rng.normal(91, 12)))
     if dead_on is not None and dead_on > first_visit and p.visits:
         p.milestones.append(("death", max(dead_on, p.visits[-1].visit_date + timedelta(days=1))))

@@ -63,7 +63,9 @@ def install(app: FastAPI) -> None:
         status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
         fields = [{"field": f.field, "message": f.message} for f in exc.fields]
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-        return JSONResponse(_body(exc.code, exc.message, fields), status_code=status, headers=headers)
+        return JSONResponse(
+            _body(exc.code, exc.message, fields), status_code=status, headers=headers
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -74,4 +76,6 @@ def install(app: FastAPI) -> None:
                 message = "is not a field of this record"
             fields.append({"field": _field_name(tuple(err.get("loc", ()))), "message": message})
         summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
-        return JSONResponse(_body("invalid_input", f"Invalid input: {summary}", fields), status_code=422)
+        return JSONResponse(
+            _body("invalid_input", f"Invalid input: {summary}", fields), status_code=422
+        )

@@ -32,8 +32,13 @@ def health() -> Health:
 
 @router.get("/me")
 def me(actor: CurrentActor) -> Me:
-    return Me(user_id=actor.user_id, username=actor.username, display_name=actor.display_name,
-              role=actor.role, site_ids=sorted(actor.site_ids))
+    return Me(
+        user_id=actor.user_id,
+        username=actor.username,
+        display_name=actor.display_name,
+        role=actor.role,
+        site_ids=sorted(actor.site_ids),
+    )
 
 
 @router.get("/instruments")

@@ -25,31 +25,48 @@ KINDS: dict[str, RecordKind[Any, Any]] = {
 
 def _router(collection: str, kind: RecordKind[Any, Any]) -> APIRouter:
     router = APIRouter(tags=[collection])
-    In = kind.input_model
-    CorrectionIn = Correction[In]  # type: ignore[valid-type]
-    out_model = _output_model(kind)
+    # The body types are only known per kind at run time; FastAPI reads them from the signatures.
+    body_model: Any = kind.input_model
+    correction_model: Any = Correction[body_model]
+    out_model: Any = _output_model(kind)
 
-    @router.post(f"/patients/{{patient_id}}/{collection}", status_code=status.HTTP_201_CREATED,
-                 response_model=out_model, summary=f"Record a {kind.name.replace('_', ' ')}")
-    def add(patient_id: int, data: In, db: DB, actor: CurrentActor) -> Any:  # type: ignore[valid-type]
+    @router.post(
+        f"/patients/{{patient_id}}/{collection}",
+        status_code=status.HTTP_201_CREATED,
+        response_model=out_model,
+        summary=f"Record a {kind.name.replace('_', ' ')}",
+    )
+    def add(patient_id: int, data: body_model, db: DB, actor: CurrentActor) -> Any:
         return records.add(db, actor, kind, patient_id, data)
 
-    @router.get(f"/patients/{{patient_id}}/{collection}", response_model=list[out_model],  # type: ignore[valid-type]
-                summary=f"List a patient's {collection.replace('-', ' ')}")
+    @router.get(
+        f"/patients/{{patient_id}}/{collection}",
+        response_model=list[out_model],
+        summary=f"List a patient's {collection.replace('-', ' ')}",
+    )
     def list_(patient_id: int, db: DB, actor: CurrentActor, include_history: bool = False) -> Any:
-        return records.list_for_patient(db, actor, kind, patient_id, include_history=include_history)
+        return records.list_for_patient(
+            db, actor, kind, patient_id, include_history=include_history
+        )
 
     @router.get(f"/{collection}/{{record_id}}", response_model=out_model)
     def get(record_id: int, db: DB, actor: CurrentActor) -> Any:
         return records.get(db, actor, kind, record_id)
 
-    @router.post(f"/{collection}/{{record_id}}/corrections", status_code=status.HTTP_201_CREATED,
-                 response_model=out_model, summary="Correct: a new record supersedes this one")
-    def correct(record_id: int, data: CorrectionIn, db: DB, actor: CurrentActor) -> Any:  # type: ignore[valid-type]
+    @router.post(
+        f"/{collection}/{{record_id}}/corrections",
+        status_code=status.HTTP_201_CREATED,
+        response_model=out_model,
+        summary="Correct: a new record supersedes this one",
+    )
+    def correct(record_id: int, data: correction_model, db: DB, actor: CurrentActor) -> Any:
         return records.correct(db, actor, kind, record_id, data)
 
-    @router.post(f"/{collection}/{{record_id}}/void", response_model=out_model,
-                 summary="Mark as entered in error (kept, never deleted)")
+    @router.post(
+        f"/{collection}/{{record_id}}/void",
+        response_model=out_model,
+        summary="Mark as entered in error (kept, never deleted)",
+    )
     def void(record_id: int, data: Void, db: DB, actor: CurrentActor) -> Any:
         return records.void(db, actor, kind, record_id, data)
 

@@ -37,7 +37,9 @@ def user_create(
     username: str,
     name: Annotated[str, typer.Option("--name", help="The person's printed name")],
     role: Annotated[str, typer.Option("--role", help=f"One of: {', '.join(ROLES)}")],
-    site: Annotated[list[str] | None, typer.Option("--site", help="Site code; repeat for more")] = None,
+    site: Annotated[
+        list[str] | None, typer.Option("--site", help="Site code; repeat for more")
+    ] = None,
 ) -> None:
     """Create a user (acts as the alstrack system account; audited)."""
     with user_errors():

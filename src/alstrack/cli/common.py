@@ -6,11 +6,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from alstrack.config import get_settings
-from pydantic import ValidationError
-
 from alstrack.errors import AlstrackError, FieldError, InvalidInput
 from alstrack.store.db import Database
 
@@ -28,8 +27,10 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except ValidationError as exc:
-        fields = [FieldError(".".join(str(p) for p in e["loc"]) or "input", e["msg"])
-                  for e in exc.errors()]
+        fields = [
+            FieldError(".".join(str(p) for p in e["loc"]) or "input", e["msg"])
+            for e in exc.errors()
+        ]
         error = InvalidInput("Invalid input", fields)
         err_console.print(f"[red]error:[/red] {error}", highlight=False)
         raise typer.Exit(1) from None

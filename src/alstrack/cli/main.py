@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 import typer
@@ -13,6 +12,7 @@ from alstrack.cli.common import console, database, err_console, user_errors
 from alstrack.cli.score import score_command
 from alstrack.config import get_settings
 from alstrack.services import demo, users
+from alstrack.services.context import today
 from alstrack.store.migrate import current_revision, head_revision
 
 app = typer.Typer(
@@ -50,9 +50,13 @@ def serve(
 
 @app.command("demo")
 def demo_command(
-    patients: Annotated[int, typer.Option(min=1, max=100_000, help="How many synthetic patients")] = 60,
+    patients: Annotated[
+        int, typer.Option(min=1, max=100_000, help="How many synthetic patients")
+    ] = 60,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same clinic")] = 1,
-    if_empty: Annotated[bool, typer.Option("--if-empty", help="Do nothing if patients exist")] = False,
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Do nothing if patients exist")
+    ] = False,
 ) -> None:
     """Load a synthetic demo clinic (two sites, staff, patients with natural history).
 
@@ -72,7 +76,11 @@ def demo_command(
     with user_errors(), Progress(console=console) as bar:
         task = bar.add_task("Synthetic patients", total=patients)
         result = demo.load_demo(
-            db, users.system_actor(db), patients=patients, seed=seed, today=date.today(),
+            db,
+            users.system_actor(db),
+            patients=patients,
+            seed=seed,
+            today=today(),
             progress=lambda n: bar.advance(task, n),
         )
     path = get_settings().data_dir / "demo-tokens.txt"
@@ -81,4 +89,3 @@ def demo_command(
         f"Loaded {result.patients} SYNTHETIC patients with {result.assessments} assessments.\n"
         f"API tokens of the demo staff are in {path} (use one in /docs → Authorize)."
     )
-

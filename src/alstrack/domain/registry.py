@@ -42,7 +42,7 @@ ONSET_REGIONS: tuple[str, ...] = get_args(OnsetRegion)
 
 
 def is_bulbar_onset(region: str | None) -> bool | None:
-    """ENCALS and most trials split onset into bulbar and spinal; respiratory onset counts as spinal."""
+    """ENCALS and most trials split onset into bulbar and spinal (respiratory counts as spinal)."""
     if region is None:
         return None
     return region == "bulbar"

@@ -30,8 +30,11 @@ from alstrack.services.users import UserIn
 from alstrack.store.db import Database
 from alstrack.store.models import Patient
 
-DEMO_SITES = (("DEMON", "Demo North Clinic (synthetic)"), ("DEMOS", "Demo South Clinic (synthetic)"))
-DEMO_STAFF = (
+DEMO_SITES = (
+    ("DEMON", "Demo North Clinic (synthetic)"),
+    ("DEMOS", "Demo South Clinic (synthetic)"),
+)
+DEMO_STAFF: tuple[tuple[str, str, str, list[str]], ...] = (
     ("alice", "Alice Moreau (demo coordinator)", "coordinator", ["DEMON", "DEMOS"]),
     ("chen", "Dr Wei Chen (demo physician)", "physician", ["DEMON", "DEMOS"]),
     ("nina", "Nina Okafor (demo nurse)", "nurse", ["DEMON"]),
@@ -63,12 +66,15 @@ def load_demo(
     progress: Callable[[int], None] | None = None,
 ) -> DemoResult:
     """Create the synthetic clinic through the ordinary services (so it is audited like real data)."""
-    site_ids = [create_site(db, actor, SiteIn(code=code, name=name, synthetic=True)).id
-                for code, name in DEMO_SITES]
+    site_ids = [
+        create_site(db, actor, SiteIn(code=code, name=name, synthetic=True)).id
+        for code, name in DEMO_SITES
+    ]
     tokens = {}
     for username, display, role, codes in DEMO_STAFF:
-        users.create_user(db, actor, UserIn(username=username, display_name=display, role=role,
-                                            site_codes=codes))
+        users.create_user(
+            db, actor, UserIn(username=username, display_name=display, role=role, site_codes=codes)
+        )
         tokens[username] = users.issue_token(db, actor, username, "demo")
     assessments = 0
     for index, sp in enumerate(simulate_clinic(patients, seed, today)):
@@ -79,45 +85,106 @@ def load_demo(
 
 
 def _load_patient(db: Database, actor: Actor, site_id: int, sp: SyntheticPatient) -> int:
-    patient = register_patient(db, actor, PatientIn(
-        site_id=site_id, sex=sp.sex, synthetic=True,  # type: ignore[arg-type]
-        identity=IdentityIn(given_name=sp.given_name, family_name=sp.family_name,
-                            date_of_birth=sp.date_of_birth),
-        history=HistoryIn.model_validate(dict(
-            onset_date=sp.onset_date, onset_region=sp.onset_region,
-            diagnosis_date=sp.diagnosis_date, diagnostic_criteria="revised_el_escorial",
-            diagnostic_category=sp.diagnostic_category, genetics=sp.genetics, ftd=sp.ftd,
-            family_history=sp.family_history,
-        )),
-    ))
+    patient = register_patient(
+        db,
+        actor,
+        PatientIn(
+            site_id=site_id,
+            sex=sp.sex,
+            synthetic=True,
+            identity=IdentityIn(
+                given_name=sp.given_name, family_name=sp.family_name, date_of_birth=sp.date_of_birth
+            ),
+            history=HistoryIn.model_validate(
+                dict(
+                    onset_date=sp.onset_date,
+                    onset_region=sp.onset_region,
+                    diagnosis_date=sp.diagnosis_date,
+                    diagnostic_criteria="revised_el_escorial",
+                    diagnostic_category=sp.diagnostic_category,
+                    genetics=sp.genetics,
+                    ftd=sp.ftd,
+                    family_history=sp.family_history,
+                )
+            ),
+        ),
+    )
     pid = patient.id
-    records.add_many(db, actor, DRUG_COURSE, [
-        (pid, DrugCourseIn.model_validate({"drug": d, "start_date": s, "stop_date": e}))
-        for d, s, e in sp.drugs
-    ])
-    records.add_many(db, actor, MILESTONE, [
-        (pid, MilestoneIn.model_validate({"kind": k, "occurred_on": on})) for k, on in sp.milestones
-    ])
+    records.add_many(
+        db,
+        actor,
+        DRUG_COURSE,
+        [
+            (pid, DrugCourseIn.model_validate({"drug": d, "start_date": s, "stop_date": e}))
+            for d, s, e in sp.drugs
+        ],
+    )
+    records.add_many(
+        db,
+        actor,
+        MILESTONE,
+        [
+            (pid, MilestoneIn.model_validate({"kind": k, "occurred_on": on}))
+            for k, on in sp.milestones
+        ],
+    )
     rater = "Dr Wei Chen (demo)"
-    records.add_many(db, actor, BODY_MEASUREMENT, [
-        (pid, BodyMeasurementIn(assessed_on=v.visit_date, assessed_by=rater, weight_kg=v.weight_kg,
-                                height_cm=sp.height_cm if i == 0 else None))
-        for i, v in enumerate(sp.visits)
-    ])
-    records.add_many(db, actor, INSTRUMENT_ASSESSMENT, [
-        (pid, InstrumentAssessmentIn(instrument="alsfrs_r", assessed_on=v.visit_date,
-                                     assessed_by=rater, responses=dict(v.alsfrs_r)))
-        for v in sp.visits
-    ])
+    records.add_many(
+        db,
+        actor,
+        BODY_MEASUREMENT,
+        [
+            (
+                pid,
+                BodyMeasurementIn(
+                    assessed_on=v.visit_date,
+                    assessed_by=rater,
+                    weight_kg=v.weight_kg,
+                    height_cm=sp.height_cm if i == 0 else None,
+                ),
+            )
+            for i, v in enumerate(sp.visits)
+        ],
+    )
+    records.add_many(
+        db,
+        actor,
+        INSTRUMENT_ASSESSMENT,
+        [
+            (
+                pid,
+                InstrumentAssessmentIn(
+                    instrument="alsfrs_r",
+                    assessed_on=v.visit_date,
+                    assessed_by=rater,
+                    responses=dict(v.alsfrs_r),
+                ),
+            )
+            for v in sp.visits
+        ],
+    )
     spiro = []
     for v in sp.visits:
         predicted = spirometry.predict(
-            measured_l=1.0, sex=sp.sex, age_years=age_years(sp.date_of_birth, v.visit_date),  # type: ignore[arg-type]
-            height_cm=sp.height_cm, equation="GLI-Global",
+            measured_l=1.0,
+            sex=sp.sex,
+            age_years=age_years(sp.date_of_birth, v.visit_date),
+            height_cm=sp.height_cm,
+            equation="GLI-Global",
         ).predicted_l
         fvc = round(predicted * v.fvc_percent_predicted / 100.0, 2)
-        spiro.append((pid, SpirometryIn(assessed_on=v.visit_date, assessed_by="Nina Okafor (demo)",
-                                        fvc_l=fvc, height_cm=sp.height_cm, equation="GLI-Global")))
+        spiro.append(
+            (
+                pid,
+                SpirometryIn(
+                    assessed_on=v.visit_date,
+                    assessed_by="Nina Okafor (demo)",
+                    fvc_l=fvc,
+                    height_cm=sp.height_cm,
+                    equation="GLI-Global",
+                ),
+            )
+        )
     records.add_many(db, actor, SPIROMETRY, spiro)
     return 3 * len(sp.visits)
 
