@@ -6,7 +6,7 @@
     ├── Conflict                  conflict        409   the record changed since it was read
     ├── PermissionDenied          forbidden       403   the role may not do this
     ├── Unauthenticated           unauthenticated 401   no or bad credentials
-    └── StepRefused               step_refused    409   a step out of order (e.g. correct a voided record)
+    └── StepRefused               step_refused    409   a step out of order
 
 Domain code raises these; the API maps them to HTTP in one handler, the CLI prints the message.
 """
