@@ -9,6 +9,7 @@ from alstrack.api import errors, meta, patients, records, sites
 from alstrack.api.errors import ErrorResponse
 from alstrack.config import Settings, get_settings
 from alstrack.store.db import Database
+from alstrack.web import pages
 
 DESCRIPTION = """
 alstrack records the pathway of a mesenchymal stem cell (MSC) therapy program for people with ALS
@@ -42,4 +43,5 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(sites.router)
     app.include_router(patients.router)
     records.include(app)
+    app.include_router(pages.router)
     return app

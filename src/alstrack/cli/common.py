@@ -9,7 +9,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
-from alstrack.config import get_settings
+from alstrack.config import Settings
 from alstrack.errors import AlstrackError, FieldError, InvalidInput
 from alstrack.store.db import Database
 
@@ -18,7 +18,7 @@ err_console = Console(stderr=True)
 
 
 def database() -> Database:
-    return Database(get_settings().url)
+    return Database(Settings().url)
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from rich.progress import Progress
 from alstrack.cli.admin import db_app, token_app, user_app
 from alstrack.cli.common import console, database, err_console, user_errors
 from alstrack.cli.score import score_command
-from alstrack.config import get_settings
+from alstrack.config import Settings
 from alstrack.services import demo, users
 from alstrack.services.context import today
 from alstrack.store.migrate import current_revision, head_revision
@@ -37,7 +37,7 @@ def serve(
 
     from alstrack.api.app import create_app
 
-    settings = get_settings()
+    settings = Settings()
     db = database()
     if current_revision(db) != head_revision(db):
         err_console.print("The database schema is not current: run `alstrack db upgrade` first.")
@@ -83,7 +83,7 @@ def demo_command(
             today=today(),
             progress=lambda n: bar.advance(task, n),
         )
-    path = get_settings().data_dir / "demo-tokens.txt"
+    path = Settings().data_dir / "demo-tokens.txt"
     demo.write_tokens(path, result.tokens)
     console.print(
         f"Loaded {result.patients} SYNTHETIC patients with {result.assessments} assessments.\n"
