@@ -28,8 +28,21 @@ class AuditEntryOut(BaseModel):
     reason: str | None
 
 
-def _out(e: AuditEntry) -> AuditEntryOut:
-    return AuditEntryOut(**{k: getattr(e, k) for k in AuditEntryOut.model_fields})
+# Entries whose values are direct identifiers; the identity has its own, audited, endpoint.
+IDENTITY_ENTITY = "patient_identity"
+REDACTED = "[redacted]"
+
+
+def _redacted(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if values is None else dict.fromkeys(values, REDACTED)
+
+
+def _out(e: AuditEntry, actor: Actor) -> AuditEntryOut:
+    out = AuditEntryOut(**{k: getattr(e, k) for k in AuditEntryOut.model_fields})
+    if e.entity == IDENTITY_ENTITY and not actor.can("identifiers.read"):
+        # Who changed which identifier stays visible; the names and dates do not.
+        out.old, out.new = _redacted(out.old), _redacted(out.new)
+    return out
 
 
 def for_patient(db: Database, actor: Actor, patient_id: int) -> list[AuditEntryOut]:
@@ -39,7 +52,7 @@ def for_patient(db: Database, actor: Actor, patient_id: int) -> list[AuditEntryO
         rows = session.scalars(
             select(AuditEntry).where(AuditEntry.patient_id == patient_id).order_by(AuditEntry.id)
         )
-        return [_out(e) for e in rows]
+        return [_out(e, actor) for e in rows]
 
 
 def for_record(db: Database, actor: Actor, entity: str, entity_id: str) -> list[AuditEntryOut]:
@@ -50,4 +63,4 @@ def for_record(db: Database, actor: Actor, entity: str, entity_id: str) -> list[
             .where(AuditEntry.entity == entity, AuditEntry.entity_id == entity_id)
             .order_by(AuditEntry.id)
         ).all()
-        return [_out(e) for e in rows if e.site_id is None or actor.sees_site(e.site_id)]
+        return [_out(e, actor) for e in rows if e.site_id is None or actor.sees_site(e.site_id)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from alstrack.domain.permissions import ALL_SITES_ROLES, allows
@@ -47,12 +47,18 @@ def today() -> date:
     return now().date()
 
 
+_PATIENT = select(Patient).where(Patient.id == bindparam("patient_id"))
+_PATIENT_FOR_UPDATE = _PATIENT.with_for_update()
+
+
 def load_patient(session: Session, actor: Actor, patient_id: int, *, lock: bool = False) -> Patient:
-    """The patient if the actor may see them; another site's patient answers 'not found'."""
-    stmt = select(Patient).where(Patient.id == patient_id)
-    if lock and session.bind is not None and session.bind.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    patient = session.scalars(stmt).one_or_none()
+    """The patient if the actor may see them; another site's patient answers 'not found'.
+
+    ``lock`` serialises writers of one patient on PostgreSQL (SQLite has one writer anyway).
+    """
+    postgres = session.get_bind().dialect.name == "postgresql"
+    stmt = _PATIENT_FOR_UPDATE if lock and postgres else _PATIENT
+    patient = session.scalars(stmt, {"patient_id": patient_id}).one_or_none()
     if patient is None or not actor.sees_site(patient.site_id):
         raise NotFound(f"No patient {patient_id}.")
     return patient

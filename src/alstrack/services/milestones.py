@@ -94,8 +94,13 @@ def _prepare_drug(_session: Session, _ctx: PatientContext, data: DrugCourseIn) -
 
 
 def _present_drug(row: DrugCourse, _ctx: PatientContext) -> DrugCourseOut:
-    return DrugCourseOut(**meta(row), drug=row.drug, drug_name=row.drug_name,
-                         start_date=row.start_date, stop_date=row.stop_date)
+    return DrugCourseOut(
+        **meta(row),
+        drug=row.drug,
+        drug_name=row.drug_name,
+        start_date=row.start_date,
+        stop_date=row.stop_date,
+    )
 
 
 DRUG_COURSE: RecordKind[DrugCourseIn, DrugCourseOut] = RecordKind(

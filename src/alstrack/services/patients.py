@@ -37,8 +37,14 @@ class IdentityIn(BaseModel):
 
 
 class IdentityUpdate(IdentityIn):
-    version: int
-    reason: str
+    """Identifiers to record; on a change after first save, ``version`` and ``reason`` are required.
+
+    One shape for both (as :class:`HistoryIn`), so a request that leaves out the reason is told
+    "reason", not a list of union branches.
+    """
+
+    version: int | None = None
+    reason: str | None = None
 
 
 class IdentityOut(BaseModel):
@@ -59,7 +65,7 @@ class HistoryIn(BaseModel):
     diagnosis_date: date | None = None
     diagnostic_criteria: DiagnosticCriteria | None = None
     diagnostic_category: DiagnosticCategory | None = None
-    genetics: list[Genetics] = Field(default_factory=lambda: ["not_tested"])
+    genetics: list[Genetics] = Field(default_factory=lambda: list[Genetics](["not_tested"]))
     ftd: YesNoUnknown = "unknown"
     family_history: YesNoUnknown = "unknown"
     version: int | None = None
@@ -127,14 +133,22 @@ def history_out(h: AlsHistory) -> HistoryOut:
     if h.onset_date and h.diagnosis_date:
         delay = (h.diagnosis_date - h.onset_date).days / MONTH_DAYS
     return HistoryOut(
-        **{f: getattr(h, f) for f in HISTORY_FIELDS}, diagnostic_delay_months=delay, version=h.version
+        **{f: getattr(h, f) for f in HISTORY_FIELDS},
+        diagnostic_delay_months=delay,
+        version=h.version,
     )
 
 
 def patient_out(p: Patient, h: AlsHistory | None) -> PatientOut:
     return PatientOut(
-        id=p.id, study_id=p.study_id, site_id=p.site_id, sex=p.sex, synthetic=p.synthetic,
-        created_at=p.created_at, updated_at=p.updated_at, version=p.version,
+        id=p.id,
+        study_id=p.study_id,
+        site_id=p.site_id,
+        sex=p.sex,
+        synthetic=p.synthetic,
+        created_at=p.created_at,
+        updated_at=p.updated_at,
+        version=p.version,
         history=history_out(h) if h else None,
     )
 
@@ -191,34 +205,69 @@ def register_patient(db: Database, actor: Actor, data: PatientIn) -> PatientOut:
             history_values = _check_history(data.history, dob)
         at = now()
         patient = Patient(
-            site_id=site.id, study_id=_next_study_id(session, site), sex=data.sex,
-            synthetic=data.synthetic, created_at=at, updated_at=at, version=1,
+            site_id=site.id,
+            study_id=_next_study_id(session, site),
+            sex=data.sex,
+            synthetic=data.synthetic,
+            created_at=at,
+            updated_at=at,
+            version=1,
         )
         session.add(patient)
         session.flush()
-        entries = [audit.entry(
-            at=at, user_id=actor.user_id, username=actor.username, action="create",
-            entity="patient", entity_id=patient.id, patient_id=patient.id, site_id=site.id,
-            new={"study_id": patient.study_id, "site_id": site.id, "sex": data.sex,
-                 "synthetic": data.synthetic},
-        )]
+        entries = [
+            audit.entry(
+                at=at,
+                user_id=actor.user_id,
+                username=actor.username,
+                action="create",
+                entity="patient",
+                entity_id=patient.id,
+                patient_id=patient.id,
+                site_id=site.id,
+                new={
+                    "study_id": patient.study_id,
+                    "site_id": site.id,
+                    "sex": data.sex,
+                    "synthetic": data.synthetic,
+                },
+            )
+        ]
         if data.identity is not None:
-            session.add(PatientIdentity(
-                patient_id=patient.id, **data.identity.model_dump(), updated_at=at, version=1
-            ))
-            entries.append(audit.entry(
-                at=at, user_id=actor.user_id, username=actor.username, action="create",
-                entity="patient_identity", entity_id=patient.id, patient_id=patient.id,
-                site_id=site.id, new=data.identity.model_dump(),
-            ))
+            session.add(
+                PatientIdentity(
+                    patient_id=patient.id, **data.identity.model_dump(), updated_at=at, version=1
+                )
+            )
+            entries.append(
+                audit.entry(
+                    at=at,
+                    user_id=actor.user_id,
+                    username=actor.username,
+                    action="create",
+                    entity="patient_identity",
+                    entity_id=patient.id,
+                    patient_id=patient.id,
+                    site_id=site.id,
+                    new=data.identity.model_dump(),
+                )
+            )
         if data.history is not None:
             history = AlsHistory(patient_id=patient.id, **history_values, updated_at=at, version=1)
             session.add(history)
-            entries.append(audit.entry(
-                at=at, user_id=actor.user_id, username=actor.username, action="create",
-                entity="als_history", entity_id=patient.id, patient_id=patient.id,
-                site_id=site.id, new=history_values,
-            ))
+            entries.append(
+                audit.entry(
+                    at=at,
+                    user_id=actor.user_id,
+                    username=actor.username,
+                    action="create",
+                    entity="als_history",
+                    entity_id=patient.id,
+                    patient_id=patient.id,
+                    site_id=site.id,
+                    new=history_values,
+                )
+            )
         session.flush()
         audit.record(session, entries)
         return patient_out(patient, history)
@@ -262,15 +311,34 @@ def update_patient(db: Database, actor: Actor, patient_id: int, data: PatientUpd
         patient = load_patient(session, actor, patient_id)
         old = {"sex": patient.sex}
         at = now()
-        update_versioned(session, Patient, Patient.id == patient_id, data.version,
-                         {"sex": data.sex, "updated_at": at}, f"Patient {patient_id}")
+        update_versioned(
+            session,
+            Patient,
+            Patient.id == patient_id,
+            data.version,
+            {"sex": data.sex, "updated_at": at},
+            f"Patient {patient_id}",
+        )
         session.refresh(patient)
         o, n = audit.changed(old, {"sex": data.sex})
-        audit.record(session, [audit.entry(
-            at=at, user_id=actor.user_id, username=actor.username, action="update",
-            entity="patient", entity_id=patient_id, patient_id=patient_id,
-            site_id=patient.site_id, old=o, new=n, reason=reason,
-        )])
+        audit.record(
+            session,
+            [
+                audit.entry(
+                    at=at,
+                    user_id=actor.user_id,
+                    username=actor.username,
+                    action="update",
+                    entity="patient",
+                    entity_id=patient_id,
+                    patient_id=patient_id,
+                    site_id=patient.site_id,
+                    old=o,
+                    new=n,
+                    reason=reason,
+                )
+            ],
+        )
         return patient_out(patient, session.get(AlsHistory, patient_id))
 
 
@@ -282,14 +350,27 @@ def get_identity(db: Database, actor: Actor, patient_id: int) -> IdentityOut:
         identity = session.get(PatientIdentity, patient_id)
         if identity is None:
             raise NotFound(f"Patient {patient_id} has no identifiers recorded.")
-        audit.record(session, [audit.entry(
-            at=now(), user_id=actor.user_id, username=actor.username, action="view",
-            entity="patient_identity", entity_id=patient_id, patient_id=patient_id,
-            site_id=patient.site_id,
-        )])
+        audit.record(
+            session,
+            [
+                audit.entry(
+                    at=now(),
+                    user_id=actor.user_id,
+                    username=actor.username,
+                    action="view",
+                    entity="patient_identity",
+                    entity_id=patient_id,
+                    patient_id=patient_id,
+                    site_id=patient.site_id,
+                )
+            ],
+        )
         return IdentityOut(
-            patient_id=patient_id, given_name=identity.given_name, family_name=identity.family_name,
-            date_of_birth=identity.date_of_birth, record_number=identity.record_number,
+            patient_id=patient_id,
+            given_name=identity.given_name,
+            family_name=identity.family_name,
+            date_of_birth=identity.date_of_birth,
+            record_number=identity.record_number,
             version=identity.version,
         )
 
@@ -312,26 +393,51 @@ def set_identity(
             reason = None
             action = "create"
         else:
-            if not isinstance(data, IdentityUpdate):
-                raise InvalidInput.for_field("version", "identifiers exist: send the version read and a reason")
+            if not isinstance(data, IdentityUpdate) or data.version is None:
+                raise InvalidInput.for_field(
+                    "version", "identifiers exist: send the version read and a reason"
+                )
             reason = require_reason(data.reason)
             old_all = {k: getattr(identity, k) for k in new}
-            update_versioned(session, PatientIdentity, PatientIdentity.patient_id == patient_id,
-                             data.version, {**new, "updated_at": at}, f"Identifiers of patient {patient_id}")
+            update_versioned(
+                session,
+                PatientIdentity,
+                PatientIdentity.patient_id == patient_id,
+                data.version,
+                {**new, "updated_at": at},
+                f"Identifiers of patient {patient_id}",
+            )
             old, new = audit.changed(old_all, new)
             action = "update"
         session.flush()
-        audit.record(session, [audit.entry(
-            at=at, user_id=actor.user_id, username=actor.username, action=action,
-            entity="patient_identity", entity_id=patient_id, patient_id=patient_id,
-            site_id=patient.site_id, old=old, new=new, reason=reason,
-        )])
+        audit.record(
+            session,
+            [
+                audit.entry(
+                    at=at,
+                    user_id=actor.user_id,
+                    username=actor.username,
+                    action=action,
+                    entity="patient_identity",
+                    entity_id=patient_id,
+                    patient_id=patient_id,
+                    site_id=patient.site_id,
+                    old=old,
+                    new=new,
+                    reason=reason,
+                )
+            ],
+        )
         session.expire_all()
         row = session.get(PatientIdentity, patient_id)
         assert row is not None
         return IdentityOut(
-            patient_id=patient_id, given_name=row.given_name, family_name=row.family_name,
-            date_of_birth=row.date_of_birth, record_number=row.record_number, version=row.version,
+            patient_id=patient_id,
+            given_name=row.given_name,
+            family_name=row.family_name,
+            date_of_birth=row.date_of_birth,
+            record_number=row.record_number,
+            version=row.version,
         )
 
 
@@ -362,19 +468,40 @@ def set_history(db: Database, actor: Actor, patient_id: int, data: HistoryIn) ->
             action = "create"
         else:
             if data.version is None:
-                raise InvalidInput.for_field("version", "the history exists: send the version you read")
+                raise InvalidInput.for_field(
+                    "version", "the history exists: send the version you read"
+                )
             reason = require_reason(data.reason)
             old_all = {f: getattr(history, f) for f in HISTORY_FIELDS}
-            update_versioned(session, AlsHistory, AlsHistory.patient_id == patient_id, data.version,
-                             {**values, "updated_at": at}, f"History of patient {patient_id}")
+            update_versioned(
+                session,
+                AlsHistory,
+                AlsHistory.patient_id == patient_id,
+                data.version,
+                {**values, "updated_at": at},
+                f"History of patient {patient_id}",
+            )
             old, new = audit.changed(old_all, values)
             action = "update"
         session.flush()
-        audit.record(session, [audit.entry(
-            at=at, user_id=actor.user_id, username=actor.username, action=action,
-            entity="als_history", entity_id=patient_id, patient_id=patient_id,
-            site_id=patient.site_id, old=old, new=new, reason=reason,
-        )])
+        audit.record(
+            session,
+            [
+                audit.entry(
+                    at=at,
+                    user_id=actor.user_id,
+                    username=actor.username,
+                    action=action,
+                    entity="als_history",
+                    entity_id=patient_id,
+                    patient_id=patient_id,
+                    site_id=patient.site_id,
+                    old=old,
+                    new=new,
+                    reason=reason,
+                )
+            ],
+        )
         session.expire_all()
         row = session.get(AlsHistory, patient_id)
         assert row is not None

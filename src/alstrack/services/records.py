@@ -12,9 +12,10 @@ from datetime import date
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from alstrack.domain.registry import Sex
 from alstrack.errors import InvalidInput, NotFound, StepRefused
 from alstrack.services.context import Actor, load_patient, now, require_reason
 from alstrack.store import audit
@@ -32,7 +33,7 @@ class PatientContext:
 
     patient_id: int
     site_id: int
-    sex: str | None
+    sex: Sex | None
     date_of_birth: date | None
     onset_date: date | None
     death_date: date | None
@@ -71,23 +72,38 @@ class Void(BaseModel):
 META_FIELDS = ("status", "supersedes_id", "superseded_by_id", "reason", "entered_by", "entered_at")
 
 
-def patient_context(session: Session, patient: Patient) -> PatientContext:
-    history = session.get(AlsHistory, patient.id)
-    identity = session.get(PatientIdentity, patient.id)
-    death = session.scalar(
-        select(Milestone.occurred_on).where(
-            Milestone.patient_id == patient.id,
+# One statement, built once: every read and write of a record needs this context.
+_CONTEXT = (
+    select(
+        Patient.sex,
+        PatientIdentity.date_of_birth,
+        AlsHistory.onset_date,
+        select(Milestone.occurred_on)
+        .where(
+            Milestone.patient_id == Patient.id,
             Milestone.kind == "death",
             Milestone.status == "current",
         )
+        .limit(1)
+        .scalar_subquery()
+        .label("death_date"),
     )
+    .select_from(Patient)
+    .outerjoin(PatientIdentity, PatientIdentity.patient_id == Patient.id)
+    .outerjoin(AlsHistory, AlsHistory.patient_id == Patient.id)
+    .where(Patient.id == bindparam("patient_id"))
+)
+
+
+def patient_context(session: Session, patient: Patient) -> PatientContext:
+    row = session.execute(_CONTEXT, {"patient_id": patient.id}).one()
     return PatientContext(
         patient_id=patient.id,
         site_id=patient.site_id,
-        sex=patient.sex,
-        date_of_birth=identity.date_of_birth if identity else None,
-        onset_date=history.onset_date if history else None,
-        death_date=death,
+        sex="female" if row.sex == "female" else "male" if row.sex == "male" else None,
+        date_of_birth=row.date_of_birth,
+        onset_date=row.onset_date,
+        death_date=row.death_date,
     )
 
 
@@ -99,7 +115,9 @@ def _audit_new(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if k not in ("entered_at", "version")}
 
 
-def _load(session: Session, actor: Actor, kind: RecordKind[Any, Any], record_id: int) -> tuple[Any, Patient]:
+def _load(
+    session: Session, actor: Actor, kind: RecordKind[Any, Any], record_id: int
+) -> tuple[Any, Patient]:
     row = session.get(kind.model, record_id)
     if row is None:
         raise NotFound(f"No {kind.name} {record_id}.")
@@ -110,7 +128,9 @@ def _load(session: Session, actor: Actor, kind: RecordKind[Any, Any], record_id:
     return row, patient
 
 
-def add(db: Database, actor: Actor, kind: RecordKind[InT, OutT], patient_id: int, data: InT) -> OutT:
+def add(
+    db: Database, actor: Actor, kind: RecordKind[InT, OutT], patient_id: int, data: InT
+) -> OutT:
     """Record a new fact about a patient."""
     actor.require(kind.permission_write)
     with db.transaction() as session:
@@ -118,15 +138,32 @@ def add(db: Database, actor: Actor, kind: RecordKind[InT, OutT], patient_id: int
         ctx = patient_context(session, patient)
         values = kind.prepare(session, ctx, data)
         at = now()
-        row = kind.model(**values, patient_id=patient_id, status="current", entered_by=actor.user_id,
-                         entered_at=at, version=1)
+        row = kind.model(
+            **values,
+            patient_id=patient_id,
+            status="current",
+            entered_by=actor.user_id,
+            entered_at=at,
+            version=1,
+        )
         session.add(row)
         session.flush()
-        audit.record(session, [audit.entry(
-            at=at, user_id=actor.user_id, username=actor.username, action="create",
-            entity=kind.name, entity_id=row.id, patient_id=patient_id, site_id=patient.site_id,
-            new=_audit_new(_row_values(kind, row)),
-        )])
+        audit.record(
+            session,
+            [
+                audit.entry(
+                    at=at,
+                    user_id=actor.user_id,
+                    username=actor.username,
+                    action="create",
+                    entity=kind.name,
+                    entity_id=row.id,
+                    patient_id=patient_id,
+                    site_id=patient.site_id,
+                    new=_audit_new(_row_values(kind, row)),
+                )
+            ],
+        )
         return kind.present(row, patient_context(session, patient))
 
 
@@ -147,7 +184,8 @@ def add_many(
     with db.transaction() as session:
         contexts: dict[int, PatientContext] = {}
         for patient_id in sorted({pid for pid, _ in items}):
-            contexts[patient_id] = patient_context(session, load_patient(session, actor, patient_id))
+            patient = load_patient(session, actor, patient_id)
+            contexts[patient_id] = patient_context(session, patient)
         at = now()
         rows = []
         for index, (patient_id, data) in enumerate(items):
@@ -155,20 +193,36 @@ def add_many(
                 values = kind.prepare(session, contexts[patient_id], data)
             except InvalidInput as exc:
                 raise InvalidInput(f"Record {index + 1}: {exc.message}", exc.fields) from exc
-            values.update(patient_id=patient_id, status="current", entered_by=actor.user_id,
-                          entered_at=at, version=1)
+            values.update(
+                patient_id=patient_id,
+                status="current",
+                entered_by=actor.user_id,
+                entered_at=at,
+                version=1,
+            )
             rows.append(values)
         table = kind.model.__table__
         # RETURNING with SQLAlchemy's batched "insertmanyvalues": ids in row order on both backends.
-        ids = list(session.scalars(
-            insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
-        ))
-        audit.record(session, [
-            audit.entry(at=at, user_id=actor.user_id, username=actor.username, action="create",
-                        entity=kind.name, entity_id=row_id, patient_id=values["patient_id"],
-                        site_id=contexts[values["patient_id"]].site_id, new=_audit_new(values))
-            for row_id, values in zip(ids, rows, strict=True)
-        ])
+        ids = list(
+            session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+        )
+        audit.record(
+            session,
+            [
+                audit.entry(
+                    at=at,
+                    user_id=actor.user_id,
+                    username=actor.username,
+                    action="create",
+                    entity=kind.name,
+                    entity_id=row_id,
+                    patient_id=values["patient_id"],
+                    site_id=contexts[values["patient_id"]].site_id,
+                    new=_audit_new(values),
+                )
+                for row_id, values in zip(ids, rows, strict=True)
+            ],
+        )
         return len(rows)
 
 
@@ -181,29 +235,67 @@ def correct(
     with db.transaction() as session:
         old, patient = _load(session, actor, kind, record_id)
         if old.status != "current":
-            raise StepRefused(f"{kind.name} {record_id} is {old.status.replace('_', ' ')}; "
-                              f"only the current record can be corrected.")
+            raise StepRefused(
+                f"{kind.name} {record_id} is {old.status.replace('_', ' ')}; "
+                f"only the current record can be corrected."
+            )
+        old_values = _audit_new(_row_values(kind, old))
+        # Supersede first, so the checks of the new values no longer see the record they replace
+        # (a milestone whose date is corrected is not "recorded twice").
+        update_versioned(
+            session,
+            kind.model,
+            kind.model.id == old.id,
+            data.version,
+            {"status": "superseded"},
+            f"{kind.name} {record_id}",
+        )
         ctx = patient_context(session, patient)
         values = kind.prepare(session, ctx, data.record)
         at = now()
-        new = kind.model(**values, patient_id=patient.id, status="current", supersedes_id=old.id,
-                         reason=reason, entered_by=actor.user_id, entered_at=at, version=1)
+        new = kind.model(
+            **values,
+            patient_id=patient.id,
+            status="current",
+            supersedes_id=old.id,
+            reason=reason,
+            entered_by=actor.user_id,
+            entered_at=at,
+            version=1,
+        )
         session.add(new)
         session.flush()
-        update_versioned(session, kind.model, kind.model.id == old.id, data.version,
-                         {"status": "superseded", "superseded_by_id": new.id},
-                         f"{kind.name} {record_id}")
-        old_values = _audit_new(_row_values(kind, old))
+        session.execute(
+            update(kind.model)
+            .where(kind.model.id == old.id)
+            .values(superseded_by_id=new.id)
+            .execution_options(synchronize_session=False)
+        )
         new_values = _audit_new(_row_values(kind, new))
-        audit.record(session, [
-            audit.entry(at=at, user_id=actor.user_id, username=actor.username, action="correct",
-                        entity=kind.name, entity_id=new.id, patient_id=patient.id,
-                        site_id=patient.site_id, old=old_values, new=new_values, reason=reason),
-        ])
+        audit.record(
+            session,
+            [
+                audit.entry(
+                    at=at,
+                    user_id=actor.user_id,
+                    username=actor.username,
+                    action="correct",
+                    entity=kind.name,
+                    entity_id=new.id,
+                    patient_id=patient.id,
+                    site_id=patient.site_id,
+                    old=old_values,
+                    new=new_values,
+                    reason=reason,
+                ),
+            ],
+        )
         return kind.present(new, ctx)
 
 
-def void(db: Database, actor: Actor, kind: RecordKind[InT, OutT], record_id: int, data: Void) -> OutT:
+def void(
+    db: Database, actor: Actor, kind: RecordKind[InT, OutT], record_id: int, data: Void
+) -> OutT:
     """Mark a record entered in error. It stays in the record and in the audit trail."""
     actor.require(kind.permission_write)
     reason = require_reason(data.reason)
@@ -211,13 +303,32 @@ def void(db: Database, actor: Actor, kind: RecordKind[InT, OutT], record_id: int
         row, patient = _load(session, actor, kind, record_id)
         if row.status != "current":
             raise StepRefused(f"{kind.name} {record_id} is {row.status.replace('_', ' ')} already.")
-        update_versioned(session, kind.model, kind.model.id == record_id, data.version,
-                         {"status": "entered_in_error", "reason": reason}, f"{kind.name} {record_id}")
-        audit.record(session, [audit.entry(
-            at=now(), user_id=actor.user_id, username=actor.username, action="void",
-            entity=kind.name, entity_id=record_id, patient_id=patient.id, site_id=patient.site_id,
-            old={"status": "current"}, new={"status": "entered_in_error"}, reason=reason,
-        )])
+        update_versioned(
+            session,
+            kind.model,
+            kind.model.id == record_id,
+            data.version,
+            {"status": "entered_in_error", "reason": reason},
+            f"{kind.name} {record_id}",
+        )
+        audit.record(
+            session,
+            [
+                audit.entry(
+                    at=now(),
+                    user_id=actor.user_id,
+                    username=actor.username,
+                    action="void",
+                    entity=kind.name,
+                    entity_id=record_id,
+                    patient_id=patient.id,
+                    site_id=patient.site_id,
+                    old={"status": "current"},
+                    new={"status": "entered_in_error"},
+                    reason=reason,
+                )
+            ],
+        )
         session.refresh(row)
         return kind.present(row, patient_context(session, patient))
 

@@ -43,8 +43,12 @@ class SiteOut(BaseModel):
 
 def _out(site: Site) -> SiteOut:
     return SiteOut(
-        id=site.id, code=site.code, name=site.name, synthetic=site.synthetic,
-        created_at=site.created_at, version=site.version,
+        id=site.id,
+        code=site.code,
+        name=site.name,
+        synthetic=site.synthetic,
+        created_at=site.created_at,
+        version=site.version,
     )
 
 
@@ -54,13 +58,26 @@ def create_site(db: Database, actor: Actor, data: SiteIn) -> SiteOut:
         if session.scalars(select(Site).where(Site.code == data.code)).first():
             raise Conflict(f"A site with code {data.code!r} exists.")
         at = now()
-        site = Site(code=data.code, name=data.name, synthetic=data.synthetic, created_at=at, version=1)
+        site = Site(
+            code=data.code, name=data.name, synthetic=data.synthetic, created_at=at, version=1
+        )
         session.add(site)
         session.flush()
-        audit.record(session, [audit.entry(
-            at=at, user_id=actor.user_id, username=actor.username, action="create",
-            entity="site", entity_id=site.id, site_id=site.id, new=data.model_dump(),
-        )])
+        audit.record(
+            session,
+            [
+                audit.entry(
+                    at=at,
+                    user_id=actor.user_id,
+                    username=actor.username,
+                    action="create",
+                    entity="site",
+                    entity_id=site.id,
+                    site_id=site.id,
+                    new=data.model_dump(),
+                )
+            ],
+        )
         return _out(site)
 
 
@@ -93,8 +110,21 @@ def update_site(db: Database, actor: Actor, site_id: int, data: SiteUpdate) -> S
         )
         session.refresh(site)
         o, n = audit.changed(old, {"name": data.name})
-        audit.record(session, [audit.entry(
-            at=now(), user_id=actor.user_id, username=actor.username, action="update",
-            entity="site", entity_id=site.id, site_id=site.id, old=o, new=n, reason=reason,
-        )])
+        audit.record(
+            session,
+            [
+                audit.entry(
+                    at=now(),
+                    user_id=actor.user_id,
+                    username=actor.username,
+                    action="update",
+                    entity="site",
+                    entity_id=site.id,
+                    site_id=site.id,
+                    old=o,
+                    new=n,
+                    reason=reason,
+                )
+            ],
+        )
         return _out(site)

@@ -1,4 +1,7 @@
-"""Users, their sites and API tokens (password login, lockout and signatures come with the trust work)."""
+"""Users, their sites and API tokens.
+
+Password login, lockout and signatures come with the trust work.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import secrets
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from alstrack.domain.permissions import Role
@@ -43,8 +46,16 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+_SITE_IDS = select(UserSite.site_id).where(UserSite.user_id == bindparam("user_id"))
+_BY_TOKEN = (
+    select(User.id, User.username, User.display_name, User.role, User.active, ApiToken.revoked_at)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+
+
 def _site_ids(session: Session, user_id: int) -> frozenset[int]:
-    return frozenset(session.scalars(select(UserSite.site_id).where(UserSite.user_id == user_id)))
+    return frozenset(session.scalars(_SITE_IDS, {"user_id": user_id}))
 
 
 def actor_for(session: Session, user: User) -> Actor:
@@ -58,7 +69,8 @@ def create_user(db: Database, actor: Actor, data: UserIn) -> UserOut:
         if session.scalars(select(User).where(User.username == data.username)).first():
             raise Conflict(f"The username {data.username!r} exists and is never reissued.")
         sites = {
-            s.code: s.id for s in session.scalars(select(Site).where(Site.code.in_(data.site_codes)))
+            s.code: s.id
+            for s in session.scalars(select(Site).where(Site.code.in_(data.site_codes)))
         }
         missing = sorted(set(data.site_codes) - set(sites))
         if missing:
@@ -79,12 +91,26 @@ def create_user(db: Database, actor: Actor, data: UserIn) -> UserOut:
         new = data.model_dump()
         audit.record(
             session,
-            [audit.entry(at=at, user_id=actor.user_id, username=actor.username, action="create",
-                         entity="user", entity_id=user.id, new=new)],
+            [
+                audit.entry(
+                    at=at,
+                    user_id=actor.user_id,
+                    username=actor.username,
+                    action="create",
+                    entity="user",
+                    entity_id=user.id,
+                    new=new,
+                )
+            ],
         )
         return UserOut(
-            id=user.id, username=user.username, display_name=user.display_name, role=user.role,
-            site_ids=sorted(sites.values()), active=True, service_account=user.service_account,
+            id=user.id,
+            username=user.username,
+            display_name=user.display_name,
+            role=user.role,
+            site_ids=sorted(sites.values()),
+            active=True,
+            service_account=user.service_account,
         )
 
 
@@ -103,8 +129,17 @@ def issue_token(db: Database, actor: Actor, username: str, label: str) -> str:
         session.flush()
         audit.record(
             session,
-            [audit.entry(at=at, user_id=actor.user_id, username=actor.username, action="issue_token",
-                         entity="api_token", entity_id=row.id, new={"user": username, "label": label})],
+            [
+                audit.entry(
+                    at=at,
+                    user_id=actor.user_id,
+                    username=actor.username,
+                    action="issue_token",
+                    entity="api_token",
+                    entity_id=row.id,
+                    new={"user": username, "label": label},
+                )
+            ],
         )
     return token
 
@@ -112,14 +147,11 @@ def issue_token(db: Database, actor: Actor, username: str, label: str) -> str:
 def authenticate(db: Database, token: str) -> Actor:
     """The actor a bearer token belongs to, or Unauthenticated."""
     with db.read() as session:
-        row = session.execute(
-            select(User, ApiToken.revoked_at)
-            .join(ApiToken, ApiToken.user_id == User.id)
-            .where(ApiToken.token_hash == _hash(token))
-        ).one_or_none()
-        if row is None or row.revoked_at is not None or not row.User.active:
+        row = session.execute(_BY_TOKEN, {"token_hash": _hash(token)}).one_or_none()
+        if row is None or row.revoked_at is not None or not row.active:
             raise Unauthenticated("The API token is unknown, revoked or its user is inactive.")
-        return actor_for(session, row.User)
+        sites = _site_ids(session, row.id)
+        return Actor(row.id, row.username, row.display_name, row.role, sites)
 
 
 def system_actor(db: Database, username: str = "alstrack-system") -> Actor:

@@ -25,7 +25,9 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def changed(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+def changed(
+    old: Mapping[str, Any], new: Mapping[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Only the fields that changed, as (old values, new values)."""
     keys = [k for k in new if old.get(k) != new[k]]
     return {k: jsonable(old.get(k)) for k in keys}, {k: jsonable(new[k]) for k in keys}

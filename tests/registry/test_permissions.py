@@ -1,0 +1,128 @@
+"""The permission matrix as data is what the services enforce: every role, every permission."""
+
+from datetime import date
+from itertools import count
+
+import pytest
+
+from alstrack.domain.permissions import MATRIX, PERMISSIONS, ROLES
+from alstrack.errors import PermissionDenied
+from alstrack.services import audit_trail, patients, records, sites, timeline, users
+from alstrack.services.assessments import BODY_MEASUREMENT, BodyMeasurementIn
+from alstrack.services.patients import IdentityIn, PatientIn
+from alstrack.services.sites import SiteIn
+from alstrack.services.users import UserIn
+
+_n = count(1)
+
+
+def _bare_patient(clinic):
+    return patients.register_patient(
+        clinic.db, clinic.system, PatientIn(site_id=clinic.sites["NORTH"])
+    ).id
+
+
+# One service call per permission; each needs that permission and no other.
+CALLS = {
+    "sites.read": lambda c, a, p: sites.list_sites(c.db, a),
+    "sites.write": lambda c, a, p: sites.create_site(
+        c.db, a, SiteIn(code=f"X{next(_n)}", name="Pop-up clinic")
+    ),
+    "patients.read": lambda c, a, p: patients.get_patient(c.db, a, p),
+    "patients.write": lambda c, a, p: patients.register_patient(
+        c.db, a, PatientIn(site_id=c.sites["NORTH"])
+    ),
+    "identifiers.read": lambda c, a, p: patients.get_identity(c.db, a, p),
+    "identifiers.write": lambda c, a, p: patients.set_identity(
+        c.db,
+        a,
+        _bare_patient(c),
+        IdentityIn(given_name="Ines", family_name="Dubois", date_of_birth=date(1971, 11, 30)),
+    ),
+    "assessments.read": lambda c, a, p: records.list_for_patient(c.db, a, BODY_MEASUREMENT, p),
+    "assessments.write": lambda c, a, p: records.add(
+        c.db,
+        a,
+        BODY_MEASUREMENT,
+        p,
+        BodyMeasurementIn(assessed_on=date(2024, 3, 5), assessed_by="Nina Okafor", weight_kg=72),
+    ),
+    "audit.read": lambda c, a, p: audit_trail.for_patient(c.db, a, p),
+    "users.write": lambda c, a, p: users.create_user(
+        c.db,
+        a,
+        UserIn(
+            username=f"locum{next(_n)}", display_name="Locum", role="nurse", site_codes=["NORTH"]
+        ),
+    ),
+}
+
+
+def _actor(clinic, role):
+    """Someone in the role, working at NORTH (all-site roles see it anyway)."""
+    if role == "system":
+        return clinic.system
+    username = f"{role.replace('_', '-')}-{next(_n)}"
+    users.create_user(
+        clinic.db,
+        clinic.system,
+        UserIn(username=username, display_name=role, role=role, site_codes=["NORTH"]),
+    )
+    return users.authenticate(clinic.db, users.issue_token(clinic.db, clinic.system, username, "t"))
+
+
+def _allowed(clinic, actor, permission, patient_id):
+    try:
+        CALLS[permission](clinic, actor, patient_id)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def test_every_permission_has_a_service_call_that_checks_it():
+    assert set(CALLS) == set(PERMISSIONS)
+    assert set(MATRIX) == set(ROLES)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_may_do_exactly_what_the_matrix_grants(clinic, pat, role):
+    actor = _actor(clinic, role)
+    granted = {p for p in PERMISSIONS if _allowed(clinic, actor, p, pat.id)}
+    assert granted == MATRIX[role], (
+        f"{role}: allowed beyond the matrix {sorted(granted - MATRIX[role])}, "
+        f"refused despite the matrix {sorted(MATRIX[role] - granted)}"
+    )
+
+
+def test_a_permission_granted_in_the_matrix_is_granted_by_the_services(clinic, pat, monkeypatch):
+    olga = clinic["olga"]
+    with pytest.raises(PermissionDenied):
+        patients.get_identity(clinic.db, olga, pat.id)
+    monkeypatch.setitem(MATRIX, "data_analyst", MATRIX["data_analyst"] | {"identifiers.read"})
+    assert patients.get_identity(clinic.db, olga, pat.id).family_name == "Kowalski"
+
+
+def test_a_permission_taken_from_the_matrix_is_refused_by_the_services(clinic, pat, monkeypatch):
+    monkeypatch.setitem(MATRIX, "nurse", MATRIX["nurse"] - {"assessments.write"})
+    with pytest.raises(PermissionDenied, match=r"nurse role may not do this \(assessments.write\)"):
+        CALLS["assessments.write"](clinic, clinic["nina"], pat.id)
+
+
+def test_registering_a_patient_with_identifiers_needs_both_permissions(clinic, monkeypatch):
+    monkeypatch.setitem(MATRIX, "coordinator", MATRIX["coordinator"] - {"identifiers.write"})
+    with pytest.raises(PermissionDenied, match=r"identifiers\.write"):
+        patients.register_patient(
+            clinic.db,
+            clinic["alice"],
+            PatientIn(
+                site_id=clinic.sites["NORTH"],
+                identity=IdentityIn(
+                    given_name="A", family_name="B", date_of_birth=date(1970, 1, 1)
+                ),
+            ),
+        )
+
+
+def test_the_timeline_needs_clinical_and_assessment_reading(clinic, pat):
+    with pytest.raises(PermissionDenied, match=r"assessments\.read"):
+        timeline.timeline(clinic.db, clinic["ben"], pat.id)
