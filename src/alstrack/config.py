@@ -29,7 +29,22 @@ class Settings(BaseSettings):
         default="GLI-Global",
         description="Reference equation for %-predicted FVC/SVC when an entry names none.",
     )
-    demo_patients: int = Field(default=60, ge=1, le=100_000)
+    request_threads: int | None = Field(
+        default=None,
+        ge=1,
+        le=64,
+        description="Threads serving API requests; default 1 on SQLite, 8 on PostgreSQL.",
+    )
+
+    @property
+    def effective_request_threads(self) -> int:
+        # Request handlers are CPU-bound Python around short SQLite calls. SQLite calls release
+        # the GIL, and a thread waiting to take it back queues behind every other busy request
+        # thread (up to the 5 ms switch interval each): with SQLite, one thread answers faster
+        # at the tail than many. PostgreSQL round trips wait on the network, so threads help.
+        if self.request_threads is not None:
+            return self.request_threads
+        return 8 if self.url.startswith("postgresql") else 1
 
     @field_validator("database_url")
     @classmethod

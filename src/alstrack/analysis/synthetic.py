@@ -214,6 +214,6 @@ def _milestones(p: SyntheticPatient, items: dict[str, int], fvc_pct: float, on: 
 
 
 def simulate_clinic(n_patients: int, seed: int, today: date) -> list[SyntheticPatient]:
-    """``n_patients`` synthetic patients, reproducible from ``seed``, with visits up to ``today``."""
+    """``n_patients`` synthetic patients, reproducible from ``seed``, visits up to ``today``."""
     rng = np.random.default_rng(seed)
     return [simulate_patient(rng, i + 1, today) for i in range(n_patients)]

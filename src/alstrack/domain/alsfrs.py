@@ -29,6 +29,7 @@ __all__ = [
     "delta_fs_arrays",
     "score",
     "score_arrays",
+    "score_many",
     "validate_items",
 ]
 
@@ -126,6 +127,8 @@ def validate_items(
 
     Raises InvalidInput naming each field at fault and what is allowed.
     """
+    if _plainly_valid(items):
+        return {k: (None if (v := items.get(k)) is None else float(v)) for k in ITEMS}  # type: ignore[arg-type]
     step = 0.5 if allow_half_points else 1.0
     allowed = (
         "a number from 0 to 4 in steps of 0.5" if allow_half_points else "a whole number 0 to 4"
@@ -157,45 +160,76 @@ def validate_items(
     return values
 
 
+_ITEM_SET = frozenset(ITEMS)
+_WHOLE_POINTS = frozenset(range(5))
+
+
+def _plainly_valid(items: Mapping[str, object]) -> bool:
+    """The common case (known items, whole points 0–4, one of 5a/5b), checked cheaply: bulk
+    imports and timelines validate many rows, and the full check with messages costs 10×."""
+    return (
+        _ITEM_SET.issuperset(items)
+        and all(type(v) is int and v in _WHOLE_POINTS for v in items.values())
+        and not ("q5a" in items and "q5b" in items)
+    )
+
+
 def score(
     items: Mapping[str, object], *, dead: bool = False, allow_half_points: bool = False
 ) -> AlsfrsScore:
     """Score one visit. Missing items give None, with the reason, where they could matter."""
-    values = validate_items(items, allow_half_points=allow_half_points)
-    arrays = {
-        k: np.array([math.nan if v is None else v], dtype=np.float64) for k, v in values.items()
-    }
-    ev = _evaluate(arrays, np.array([dead]))
+    return score_many([items], dead=[dead], allow_half_points=allow_half_points)[0]
 
-    def first(name: str) -> float | None:
-        value = float(ev.out[name][0])
+
+def score_many(
+    visits: Sequence[Mapping[str, object]],
+    *,
+    dead: Sequence[bool] | None = None,
+    allow_half_points: bool = False,
+) -> list[AlsfrsScore]:
+    """Score several visits in one pass of the array rules (a patient's timeline, a report)."""
+    if not visits:
+        return []
+    checked = [validate_items(v, allow_half_points=allow_half_points) for v in visits]
+    arrays = {
+        k: np.array([math.nan if c[k] is None else c[k] for c in checked], dtype=np.float64)
+        for k in ITEMS
+    }
+    ev = _evaluate(arrays, np.array(dead if dead is not None else [False] * len(visits)))
+    out = {k: v.tolist() for k, v in ev.out.items()}
+    domains = [_as_float(d).tolist() for d in ev.domains]
+
+    def number(value: float) -> float | None:
         return None if math.isnan(value) else value
 
-    def as_int(name: str) -> int | None:
-        value = first(name)
-        return None if value is None else int(value)
+    def whole(value: float) -> int | None:
+        return None if math.isnan(value) else int(value)
 
-    def as_bool(state: float) -> bool | None:
-        return None if math.isnan(state) else bool(state)
+    def flag(value: float) -> bool | None:
+        return None if math.isnan(value) else bool(value)
 
-    return AlsfrsScore(
-        total=first("total"),
-        bulbar=first("bulbar"),
-        fine_motor=first("fine_motor"),
-        gross_motor=first("gross_motor"),
-        respiratory=first("respiratory"),
-        kings_regions=as_int("kings_regions"),
-        kings_stage=as_int("kings_stage"),
-        kings_4a=as_bool(float(ev.out["kings_4a"][0])),
-        kings_4b=as_bool(float(ev.out["kings_4b"][0])),
-        mitos_stage=as_int("mitos_stage"),
-        mitos_domains={
-            name: as_bool(float(_as_float(ev.domains[i])[0]))
-            for i, name in enumerate(MITOS_DOMAINS)
-        },
-        half_points=any(v is not None and not v.is_integer() for v in values.values()),
-        reasons=_reasons(ev),
-    )
+    scores = []
+    for row, values in enumerate(checked):
+        scores.append(
+            AlsfrsScore(
+                total=number(out["total"][row]),
+                bulbar=number(out["bulbar"][row]),
+                fine_motor=number(out["fine_motor"][row]),
+                gross_motor=number(out["gross_motor"][row]),
+                respiratory=number(out["respiratory"][row]),
+                kings_regions=whole(out["kings_regions"][row]),
+                kings_stage=whole(out["kings_stage"][row]),
+                kings_4a=flag(out["kings_4a"][row]),
+                kings_4b=flag(out["kings_4b"][row]),
+                mitos_stage=whole(out["mitos_stage"][row]),
+                mitos_domains={name: flag(domains[i][row]) for i, name in enumerate(MITOS_DOMAINS)},
+                half_points=any(v is not None and not v.is_integer() for v in values.values()),
+                reasons=_reasons(ev, row)
+                if any(math.isnan(column[row]) for column in out.values())
+                else (),
+            )
+        )
+    return scores
 
 
 def score_arrays(

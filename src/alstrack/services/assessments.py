@@ -90,9 +90,22 @@ class InstrumentAssessmentOut(RecordMeta):
     alsfrs_r: AlsfrsDerived | None
 
 
-def derive_alsfrs(responses: dict[str, Any], assessed_on: date, ctx: PatientContext) -> AlsfrsDerived:
-    dead = ctx.death_date is not None and assessed_on >= ctx.death_date
-    s = alsfrs.score(responses, dead=dead, allow_half_points=True)
+def derive_alsfrs(
+    responses: dict[str, Any], assessed_on: date, ctx: PatientContext
+) -> AlsfrsDerived:
+    return derive_alsfrs_many([(responses, assessed_on)], ctx)[0]
+
+
+def derive_alsfrs_many(
+    visits: list[tuple[dict[str, Any], date]], ctx: PatientContext
+) -> list[AlsfrsDerived]:
+    """Derived measures of a patient's ALSFRS-R visits, scored in one pass."""
+    dead = [ctx.death_date is not None and on >= ctx.death_date for _, on in visits]
+    scores = alsfrs.score_many([r for r, _ in visits], dead=dead, allow_half_points=True)
+    return [_derived(s, on, ctx) for s, (_, on) in zip(scores, visits, strict=True)]
+
+
+def _derived(s: alsfrs.AlsfrsScore, assessed_on: date, ctx: PatientContext) -> AlsfrsDerived:
     reasons = list(s.reasons)
     dfs = alsfrs.delta_fs(s.total, ctx.onset_date, assessed_on)
     if dfs is None:
@@ -102,10 +115,19 @@ def derive_alsfrs(responses: dict[str, Any], assessed_on: date, ctx: PatientCont
             else "delta_fs: the visit is not after the onset date"
         )
     return AlsfrsDerived(
-        total=s.total, bulbar=s.bulbar, fine_motor=s.fine_motor, gross_motor=s.gross_motor,
-        respiratory=s.respiratory, kings_regions=s.kings_regions, kings_stage=s.kings_stage,
-        kings_4a=s.kings_4a, kings_4b=s.kings_4b, mitos_stage=s.mitos_stage,
-        mitos_domains=dict(s.mitos_domains), delta_fs=dfs, half_points=s.half_points,
+        total=s.total,
+        bulbar=s.bulbar,
+        fine_motor=s.fine_motor,
+        gross_motor=s.gross_motor,
+        respiratory=s.respiratory,
+        kings_regions=s.kings_regions,
+        kings_stage=s.kings_stage,
+        kings_4a=s.kings_4a,
+        kings_4b=s.kings_4b,
+        mitos_stage=s.mitos_stage,
+        mitos_domains=dict(s.mitos_domains),
+        delta_fs=dfs,
+        half_points=s.half_points,
         indeterminate=reasons,
     )
 
@@ -138,17 +160,42 @@ def _prepare_instrument(
 
 
 def _present_instrument(row: InstrumentAssessment, ctx: PatientContext) -> InstrumentAssessmentOut:
-    derived = None
+    return present_instruments([row], ctx)[0]
+
+
+def present_instruments(
+    rows: list[InstrumentAssessment], ctx: PatientContext
+) -> list[InstrumentAssessmentOut]:
+    """Present many instrument assessments of one patient, scoring ALSFRS-R ones together."""
+    alsfrs_rows = [r for r in rows if r.instrument == ALSFRS_R]
+    derived = dict(
+        zip(
+            (r.id for r in alsfrs_rows),
+            derive_alsfrs_many([(r.responses, r.assessed_on) for r in alsfrs_rows], ctx),
+            strict=True,
+        )
+    )
+    instruments = builtin_instruments()
+    return [_instrument_out(r, derived.get(r.id), instruments) for r in rows]
+
+
+def _instrument_out(
+    row: InstrumentAssessment, derived: AlsfrsDerived | None, instruments: dict[str, Any]
+) -> InstrumentAssessmentOut:
     if row.instrument == ALSFRS_R:
         scores: dict[str, float | None] = {k: float(v) for k, v in row.responses.items()}
-        derived = derive_alsfrs(row.responses, row.assessed_on, ctx)
     else:
-        instrument = builtin_instruments().get(row.instrument)
+        instrument = instruments.get(row.instrument)
         scores = instrument.scores(row.responses) if instrument else {}
     return InstrumentAssessmentOut(
-        **meta(row), instrument=row.instrument, instrument_version=row.instrument_version,
-        assessed_on=row.assessed_on, assessed_by=row.assessed_by, responses=row.responses,
-        scores=scores, alsfrs_r=derived,
+        **meta(row),
+        instrument=row.instrument,
+        instrument_version=row.instrument_version,
+        assessed_on=row.assessed_on,
+        assessed_by=row.assessed_by,
+        responses=row.responses,
+        scores=scores,
+        alsfrs_r=derived,
     )
 
 
@@ -217,7 +264,9 @@ def age_years(date_of_birth: date, on: date) -> float:
     return (on - date_of_birth).days / 365.25
 
 
-def _prepare_spirometry(session: Session, ctx: PatientContext, data: SpirometryIn) -> dict[str, Any]:
+def _prepare_spirometry(
+    session: Session, ctx: PatientContext, data: SpirometryIn
+) -> dict[str, Any]:
     _check_visit_date(ctx, data.assessed_on)
     if data.fvc_l is None and data.svc_l is None:
         raise InvalidInput.for_field("fvc_l", "give fvc_l, svc_l or both (litres)")
@@ -235,8 +284,14 @@ def _prepare_spirometry(session: Session, ctx: PatientContext, data: SpirometryI
     # SVC is read against the FVC equation: GLI has no SVC equation (see domain/spirometry.py).
     reference_l = data.fvc_l if data.fvc_l is not None else data.svc_l
     assert reference_l is not None
-    p = spirometry.predict(measured_l=reference_l, sex=ctx.sex, age_years=age, height_cm=height,
-                           equation=equation, ethnicity=data.ethnicity)
+    p = spirometry.predict(
+        measured_l=reference_l,
+        sex=ctx.sex,
+        age_years=age,
+        height_cm=height,
+        equation=equation,
+        ethnicity=data.ethnicity,
+    )
     return {
         "assessed_on": data.assessed_on,
         "assessed_by": data.assessed_by,
@@ -259,8 +314,14 @@ def _prepare_spirometry(session: Session, ctx: PatientContext, data: SpirometryI
 
 
 def _present_spirometry(row: SpirometryTest, _ctx: PatientContext) -> SpirometryOut:
-    return SpirometryOut(**meta(row), **{k: getattr(row, k) for k in SpirometryOut.model_fields
-                                         if k not in RecordMeta.model_fields})
+    return SpirometryOut(
+        **meta(row),
+        **{
+            k: getattr(row, k)
+            for k in SpirometryOut.model_fields
+            if k not in RecordMeta.model_fields
+        },
+    )
 
 
 SPIROMETRY: RecordKind[SpirometryIn, SpirometryOut] = RecordKind(
@@ -306,8 +367,12 @@ def _prepare_body(session: Session, ctx: PatientContext, data: BodyMeasurementIn
 
 def _present_body(row: BodyMeasurement, _ctx: PatientContext) -> BodyMeasurementOut:
     return BodyMeasurementOut(
-        **meta(row), assessed_on=row.assessed_on, assessed_by=row.assessed_by,
-        weight_kg=row.weight_kg, height_cm=row.height_cm, bmi=row.bmi,
+        **meta(row),
+        assessed_on=row.assessed_on,
+        assessed_by=row.assessed_by,
+        weight_kg=row.weight_kg,
+        height_cm=row.height_cm,
+        bmi=row.bmi,
     )
 
 

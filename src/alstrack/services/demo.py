@@ -1,4 +1,4 @@
-"""The synthetic demo clinic: sites, staff and patients with natural history, all marked synthetic."""
+"""The synthetic demo clinic: sites, staff and natural-history patients, all marked synthetic."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def load_demo(
     today: date,
     progress: Callable[[int], None] | None = None,
 ) -> DemoResult:
-    """Create the synthetic clinic through the ordinary services (so it is audited like real data)."""
+    """Create the synthetic clinic through the ordinary services (audited like real data)."""
     site_ids = [
         create_site(db, actor, SiteIn(code=code, name=name, synthetic=True)).id
         for code, name in DEMO_SITES
