@@ -1,0 +1,1 @@
+"""Benchmarks of alstrack against the targets in the issue; run them with `python -m bench.run`."""

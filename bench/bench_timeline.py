@@ -1,0 +1,256 @@
+"""Latency of the patient timeline endpoint under 8 concurrent clients, beside `/health`.
+
+Target: p99 of `GET /patients/{id}/timeline` at most 25 ms with 10,000 patients and about
+100,000 assessments stored (ALSFRS-R, spirometry, weight), served by one uvicorn worker as
+`alstrack serve` does. Clients are threads on keep-alive `http.client` connections over loopback;
+`/health` is measured first, then the timeline of random patients, each after a warm-up.
+Run: .venv/bin/python -m bench.bench_timeline [patients]
+"""
+
+from __future__ import annotations
+
+import http.client
+import itertools
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from alstrack.analysis.synthetic import SyntheticPatient
+from alstrack.domain import spirometry
+from alstrack.services import records
+from alstrack.services.assessments import (
+    BODY_MEASUREMENT,
+    INSTRUMENT_ASSESSMENT,
+    SPIROMETRY,
+    BodyMeasurementIn,
+    InstrumentAssessmentIn,
+    SpirometryIn,
+    age_years,
+)
+from alstrack.services.milestones import DRUG_COURSE, MILESTONE, DrugCourseIn, MilestoneIn
+from bench.dataset import Clinic, add_reader, build_clinic
+from bench.targets import Target
+
+TARGETS = (Target("timeline p99 at 8 clients", "timeline_p99_ms", "<=", 25.0, " ms"),)
+QUICK: dict[str, Any] = {"patients": 40, "assessments": 400, "requests": 160}
+ROOT = Path(__file__).resolve().parent.parent
+CLIENTS = 8
+RATER = "Dr Wei Chen (synthetic)"
+# Patients per add_many call while loading: one transaction each.
+LOAD_BATCH = 1_000
+
+
+def _visit_budget(patients: Sequence[SyntheticPatient], assessments: int) -> list[int]:
+    """How many of each patient's visits to keep so that 3 records a visit make ~``assessments``."""
+    total = sum(len(p.visits) for p in patients) or 1
+    share = assessments / 3 / total
+    return [min(len(p.visits), max(1, round(len(p.visits) * share))) for p in patients]
+
+
+def load_records(clinic: Clinic, assessments: int) -> int:
+    """Drug courses, milestones and visits through `records.add_many`; the assessments stored."""
+    keep = _visit_budget([sp for _, sp in clinic.patients], assessments)
+    stored = 0
+    for start in range(0, len(clinic.patients), LOAD_BATCH):
+        batch = list(zip(clinic.patients[start:start + LOAD_BATCH],
+                         keep[start:start + LOAD_BATCH], strict=True))  # fmt: skip
+        stored += _load_batch(clinic, batch)
+    return stored
+
+
+def _load_batch(clinic: Clinic, batch: list[tuple[tuple[int, SyntheticPatient], int]]) -> int:
+    db, actor = clinic.db, clinic.system
+    records.add_many(db, actor, DRUG_COURSE, [
+        (pid, DrugCourseIn.model_validate({"drug": d, "start_date": s, "stop_date": e}))
+        for (pid, sp), _ in batch for d, s, e in sp.drugs
+    ])  # fmt: skip
+    records.add_many(db, actor, MILESTONE, [
+        (pid, MilestoneIn.model_validate({"kind": k, "occurred_on": on}))
+        for (pid, sp), _ in batch for k, on in sp.milestones
+    ])  # fmt: skip
+    # The first weighing (with the height) goes in first so later ones find it for their BMI.
+    for first in (True, False):
+        records.add_many(db, actor, BODY_MEASUREMENT, [
+            (pid, BodyMeasurementIn(assessed_on=v.visit_date, assessed_by=RATER,
+                                    weight_kg=v.weight_kg,
+                                    height_cm=sp.height_cm if first else None))
+            for (pid, sp), n in batch for v in (sp.visits[:1] if first else sp.visits[1:n])
+        ])  # fmt: skip
+    records.add_many(db, actor, INSTRUMENT_ASSESSMENT, [
+        (pid, InstrumentAssessmentIn(instrument="alsfrs_r", assessed_on=v.visit_date,
+                                     assessed_by=RATER, responses=dict(v.alsfrs_r)))
+        for (pid, sp), n in batch for v in sp.visits[:n]
+    ])  # fmt: skip
+    records.add_many(db, actor, SPIROMETRY, [
+        (pid, _spirometry(sp, v)) for (pid, sp), n in batch for v in sp.visits[:n]
+    ])  # fmt: skip
+    return 3 * sum(n for _, n in batch)
+
+
+def _spirometry(sp: SyntheticPatient, visit: Any) -> SpirometryIn:
+    predicted = spirometry.predict(
+        measured_l=1.0, sex=sp.sex, age_years=age_years(sp.date_of_birth, visit.visit_date),  # type: ignore[arg-type]
+        height_cm=sp.height_cm, equation="GLI-Global",
+    ).predicted_l  # fmt: skip
+    fvc = round(predicted * visit.fvc_percent_predicted / 100.0, 2)
+    return SpirometryIn(assessed_on=visit.visit_date, assessed_by=RATER, fvc_l=fvc,
+                        height_cm=sp.height_cm, equation="GLI-Global")  # fmt: skip
+
+
+# --- the server -------------------------------------------------------------------------------
+
+
+def serve(url: str, port: int) -> None:
+    """Serve the app on loopback with one worker, as `alstrack serve` does (run in a subprocess)."""
+    import uvicorn
+
+    from alstrack.api.app import create_app
+    from alstrack.config import Settings
+    from alstrack.store.db import Database
+
+    uvicorn.run(create_app(Settings(), Database(url)), host="127.0.0.1", port=port,
+                log_level="info")  # fmt: skip
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _start_server(url: str) -> tuple[subprocess.Popen[bytes], int]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.bench_timeline", "--serve", url, str(port)],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with {proc.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/health")
+            ok = conn.getresponse().status == 200
+            conn.close()
+            if ok:
+                return proc, port
+        except OSError:
+            time.sleep(0.1)
+    proc.terminate()
+    raise RuntimeError("the server did not answer /health within 60 s")
+
+
+def _stop_server(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+# --- the clients ------------------------------------------------------------------------------
+
+
+def drive(port: int, paths: Sequence[str], headers: dict[str, str]) -> list[float]:
+    """Send ``paths`` from CLIENTS keep-alive connections at once; latencies in milliseconds."""
+    latencies: list[float] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+    counter = itertools.count()
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine = []
+        try:
+            while (i := next(counter)) < len(paths):
+                started = time.perf_counter()
+                conn.request("GET", paths[i], headers=headers)
+                response = conn.getresponse()
+                response.read()
+                mine.append((time.perf_counter() - started) * 1000)
+                if response.status != 200:
+                    failures.append(f"{paths[i]}: {response.status}")
+        finally:
+            conn.close()
+            with lock:
+                latencies.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failures:
+        raise RuntimeError(f"{len(failures)} requests failed, e.g. {failures[0]}")
+    return latencies
+
+
+def _percentiles(prefix: str, latencies: list[float]) -> dict[str, float]:
+    p50, p95, p99 = np.percentile(latencies, [50, 95, 99])
+    return {f"{prefix}_p50_ms": float(p50), f"{prefix}_p95_ms": float(p95),
+            f"{prefix}_p99_ms": float(p99)}  # fmt: skip
+
+
+def run(
+    patients: int = 10_000, assessments: int = 100_000, requests: int = 4_000
+) -> dict[str, float]:
+    """Load the clinic, serve it, then time ``requests`` of `/health` and of timelines."""
+    rng = np.random.default_rng(3)
+    with tempfile.TemporaryDirectory() as folder:
+        clinic = build_clinic(Path(folder) / "timeline.db", patients)
+        stored = load_records(clinic, assessments)
+        token = add_reader(clinic)
+        clinic.db.dispose()
+        ids = [pid for pid, _ in clinic.patients]
+        proc, port = _start_server(clinic.db.url)
+        try:
+            headers = {"Authorization": f"Bearer {token}"}
+            warmup = max(CLIENTS, requests // 10)
+            drive(port, ["/health"] * warmup, headers)
+            health = drive(port, ["/health"] * requests, headers)
+            timeline = [f"/patients/{pid}/timeline" for pid in rng.choice(ids, warmup + requests)]
+            drive(port, timeline[:warmup], headers)
+            started = time.perf_counter()
+            timelines = drive(port, timeline[warmup:], headers)
+            seconds = time.perf_counter() - started
+        finally:
+            _stop_server(proc)
+    return {
+        "patients": float(patients),
+        "assessments": float(stored),
+        "requests": float(requests),
+        "clients": float(CLIENTS),
+        **_percentiles("health", health),
+        **_percentiles("timeline", timelines),
+        "timeline_requests_per_second": requests / seconds,
+    }
+
+
+def main() -> None:
+    if sys.argv[1:2] == ["--serve"]:
+        serve(sys.argv[2], int(sys.argv[3]))
+        return
+    patients = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
+    result = run(patients, assessments=10 * patients, requests=min(4_000, 40 * patients))
+    for key, value in result.items():
+        print(f"{key}: {value:,.2f}")
+
+
+if __name__ == "__main__":
+    main()
