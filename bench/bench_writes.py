@@ -13,7 +13,6 @@ Run: .venv/bin/python -m bench.bench_writes [rows]
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import sys
 import tempfile
@@ -29,6 +28,7 @@ from alstrack.analysis.synthetic import SyntheticPatient
 from alstrack.services import records
 from alstrack.services.assessments import INSTRUMENT_ASSESSMENT, InstrumentAssessmentIn
 from alstrack.services.records import PatientContext
+from alstrack.store.db import json_dumps
 from bench.dataset import DATA_DAY, Clinic, build_clinic, copy_sqlite
 from bench.targets import Target
 
@@ -89,7 +89,7 @@ def raw_rows(
         v = INSTRUMENT_ASSESSMENT.prepare(None, contexts[pid], data)  # type: ignore[arg-type]
         out.append((pid, "current", None, None, None, entered_by, at, 1,
                     v["assessed_on"].isoformat(), v["assessed_by"], v["instrument"],
-                    v["instrument_version"], json.dumps(v["responses"])))  # fmt: skip
+                    v["instrument_version"], json_dumps(v["responses"])))  # fmt: skip
     return out
 
 

@@ -12,13 +12,14 @@ from datetime import date
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from alstrack.domain.registry import Sex
 from alstrack.errors import InvalidInput, NotFound, StepRefused
 from alstrack.services.context import Actor, load_patient, now, require_reason
 from alstrack.store import audit
+from alstrack.store.bulk import insert_rows
 from alstrack.store.db import Database
 from alstrack.store.models import AlsHistory, Milestone, Patient, PatientIdentity
 from alstrack.store.versioning import update_versioned
@@ -73,8 +74,10 @@ META_FIELDS = ("status", "supersedes_id", "superseded_by_id", "reason", "entered
 
 
 # One statement, built once: every read and write of a record needs this context.
-_CONTEXT = (
+_CONTEXT_OF_MANY = (
     select(
+        Patient.id,
+        Patient.site_id,
         Patient.sex,
         PatientIdentity.date_of_birth,
         AlsHistory.onset_date,
@@ -91,20 +94,39 @@ _CONTEXT = (
     .select_from(Patient)
     .outerjoin(PatientIdentity, PatientIdentity.patient_id == Patient.id)
     .outerjoin(AlsHistory, AlsHistory.patient_id == Patient.id)
-    .where(Patient.id == bindparam("patient_id"))
 )
+_CONTEXT = _CONTEXT_OF_MANY.where(Patient.id == bindparam("patient_id"))
 
 
-def patient_context(session: Session, patient: Patient) -> PatientContext:
-    row = session.execute(_CONTEXT, {"patient_id": patient.id}).one()
+def _context(row: Any) -> PatientContext:
     return PatientContext(
-        patient_id=patient.id,
-        site_id=patient.site_id,
+        patient_id=row.id,
+        site_id=row.site_id,
         sex="female" if row.sex == "female" else "male" if row.sex == "male" else None,
         date_of_birth=row.date_of_birth,
         onset_date=row.onset_date,
         death_date=row.death_date,
     )
+
+
+def _contexts(session: Session, actor: Actor, patient_ids: set[int]) -> dict[int, PatientContext]:
+    """The contexts of many patients in a few queries; any unseen patient is 'not found'."""
+    found: dict[int, PatientContext] = {}
+    ordered = sorted(patient_ids)
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        stmt = _CONTEXT_OF_MANY.where(Patient.id.in_(chunk))
+        for row in session.execute(stmt):
+            if actor.sees_site(row.site_id):
+                found[row.id] = _context(row)
+    missing = [pid for pid in ordered if pid not in found]
+    if missing:
+        raise NotFound(f"No patient {missing[0]}.")
+    return found
+
+
+def patient_context(session: Session, patient: Patient) -> PatientContext:
+    return _context(session.execute(_CONTEXT, {"patient_id": patient.id}).one())
 
 
 def _row_values(kind: RecordKind[Any, Any], row: Any) -> dict[str, Any]:
@@ -182,10 +204,7 @@ def add_many(
     if not items:
         return 0
     with db.transaction() as session:
-        contexts: dict[int, PatientContext] = {}
-        for patient_id in sorted({pid for pid, _ in items}):
-            patient = load_patient(session, actor, patient_id)
-            contexts[patient_id] = patient_context(session, patient)
+        contexts = _contexts(session, actor, {pid for pid, _ in items})
         at = now()
         rows = []
         for index, (patient_id, data) in enumerate(items):
@@ -201,11 +220,7 @@ def add_many(
                 version=1,
             )
             rows.append(values)
-        table = kind.model.__table__
-        # RETURNING with SQLAlchemy's batched "insertmanyvalues": ids in row order on both backends.
-        ids = list(
-            session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
-        )
+        ids = insert_rows(session, kind.model.__table__, rows)
         audit.record(
             session,
             [

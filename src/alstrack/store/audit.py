@@ -4,22 +4,30 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
+from alstrack.store.bulk import insert_rows
 from alstrack.store.models import AuditEntry
+
+_PLAIN = frozenset({str, int, float, bool})
 
 
 def jsonable(value: Any) -> Any:
     """Values as they are written into audit entries: dates and datetimes as ISO 8601."""
+    # Plain values first: bulk imports pass every value of every record through here.
+    if value is None or type(value) in _PLAIN:
+        return value
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
+        return {
+            str(k): v if v is None or type(v) in _PLAIN else jsonable(v) for k, v in value.items()
+        }
     if isinstance(value, list | tuple):
         return [jsonable(v) for v in value]
     return value
@@ -64,5 +72,4 @@ def entry(
 
 def record(session: Session, entries: Sequence[dict[str, Any]]) -> None:
     """Append audit entries in the caller's transaction (they commit or roll back with it)."""
-    if entries:
-        session.execute(insert(AuditEntry), list(entries))
+    insert_rows(session, cast(Table, AuditEntry.__table__), entries)
