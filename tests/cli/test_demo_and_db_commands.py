@@ -25,7 +25,7 @@ def test_db_upgrade_creates_the_sqlite_database_in_the_data_dir(data_dir: Path) 
     result = runner.invoke(app, ["db", "upgrade"])
     assert result.exit_code == 0, result.output
     assert (data_dir / "alstrack.db").exists()
-    assert "0001" in runner.invoke(app, ["db", "current"]).output
+    assert "0002" in runner.invoke(app, ["db", "current"]).output
 
 
 def test_demo_refuses_to_run_before_the_schema_exists(data_dir: Path) -> None:

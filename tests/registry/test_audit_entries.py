@@ -225,9 +225,11 @@ def test_adding_correcting_and_voiding_each_kind_of_record_are_audited(clinic, p
     )
     records.void(clinic.db, chen, kind, second.id, Void(version=1, reason="Wrong patient"))
 
-    (added,) = _entries(clinic, name, first.id)
+    added, superseded = _entries(clinic, name, first.id)
     fixed, voided = _entries(clinic, name, second.id)
     assert _by(added, chen, "create")
+    assert _by(superseded, chen, "supersede")
+    assert superseded.new == {"status": "superseded", "superseded_by_id": second.id}
     assert _by(fixed, chen, "correct")
     assert _by(voided, chen, "void")
     assert all(

@@ -30,7 +30,8 @@ class RecordMeta(BaseModel):
     status: str
     supersedes_id: int | None
     superseded_by_id: int | None
-    reason: str | None
+    reason: str | None = Field(description="Why this record corrects the one it supersedes")
+    void_reason: str | None = Field(description="Why the record was marked entered in error")
     entered_by: int
     entered_at: datetime
     version: int

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from alstrack.domain.registry import Drug, MilestoneKind
@@ -14,7 +14,13 @@ from alstrack.errors import InvalidInput
 from alstrack.services.assessments import RecordMeta, meta
 from alstrack.services.context import not_in_future, today
 from alstrack.services.records import PatientContext, RecordKind
-from alstrack.store.models import DrugCourse, Milestone
+from alstrack.store.models import (
+    BodyMeasurement,
+    DrugCourse,
+    InstrumentAssessment,
+    Milestone,
+    SpirometryTest,
+)
 
 
 class MilestoneIn(BaseModel):
@@ -46,7 +52,36 @@ def _prepare_milestone(session: Session, ctx: PatientContext, data: MilestoneIn)
         )
     if data.kind != "death" and ctx.death_date and data.occurred_on > ctx.death_date:
         raise InvalidInput.for_field("occurred_on", "must not be after the recorded death")
+    if data.kind == "death":
+        later = _latest_record_after(session, ctx.patient_id, data.occurred_on)
+        if later is not None:
+            raise InvalidInput.for_field(
+                "occurred_on",
+                f"records exist after this date (the latest on {later.isoformat()}); "
+                "correct them or the date of death",
+            )
     return data.model_dump()
+
+
+def _latest_record_after(session: Session, patient_id: int, on: date) -> date | None:
+    """The latest date of a current record after ``on``, if any (nothing follows a death)."""
+    dated = (
+        (InstrumentAssessment, InstrumentAssessment.assessed_on),
+        (SpirometryTest, SpirometryTest.assessed_on),
+        (BodyMeasurement, BodyMeasurement.assessed_on),
+        (Milestone, Milestone.occurred_on),
+        (DrugCourse, DrugCourse.start_date),
+    )
+    latest = [
+        session.scalar(
+            select(func.max(column)).where(
+                model.patient_id == patient_id, model.status == "current", column > on
+            )
+        )
+        for model, column in dated
+    ]
+    found = [d for d in latest if d is not None]
+    return max(found) if found else None
 
 
 def _present_milestone(row: Milestone, _ctx: PatientContext) -> MilestoneOut:
@@ -82,12 +117,14 @@ class DrugCourseOut(RecordMeta):
     stop_date: date | None
 
 
-def _prepare_drug(_session: Session, _ctx: PatientContext, data: DrugCourseIn) -> dict[str, Any]:
+def _prepare_drug(_session: Session, ctx: PatientContext, data: DrugCourseIn) -> dict[str, Any]:
     t = today()
     not_in_future("start_date", data.start_date, t)
     not_in_future("stop_date", data.stop_date, t)
     if data.stop_date and data.stop_date < data.start_date:
         raise InvalidInput.for_field("stop_date", "must not be before start_date")
+    if ctx.death_date and data.start_date > ctx.death_date:
+        raise InvalidInput.for_field("start_date", "must not be after the recorded death")
     if data.drug == "other" and not data.drug_name:
         raise InvalidInput.for_field("drug_name", "name the drug when drug is 'other'")
     return data.model_dump()

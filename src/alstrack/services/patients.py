@@ -384,6 +384,11 @@ def set_identity(
     values = IdentityIn.model_validate(data.model_dump(include=set(IdentityIn.model_fields)))
     with db.transaction() as session:
         patient = load_patient(session, actor, patient_id, lock=True)
+        recorded = session.get(AlsHistory, patient_id)
+        if recorded and recorded.onset_date and values.date_of_birth > recorded.onset_date:
+            raise InvalidInput.for_field(
+                "date_of_birth", f"must not be after symptom onset ({recorded.onset_date})"
+            )
         identity = session.get(PatientIdentity, patient_id)
         at = now()
         new = values.model_dump()

@@ -303,6 +303,20 @@ def correct(
                     new=new_values,
                     reason=reason,
                 ),
+                # The superseded record's own trail says what replaced it.
+                audit.entry(
+                    at=at,
+                    user_id=actor.user_id,
+                    username=actor.username,
+                    action="supersede",
+                    entity=kind.name,
+                    entity_id=old.id,
+                    patient_id=patient.id,
+                    site_id=patient.site_id,
+                    old={"status": "current"},
+                    new={"status": "superseded", "superseded_by_id": new.id},
+                    reason=reason,
+                ),
             ],
         )
         return kind.present(new, ctx)
@@ -323,7 +337,7 @@ def void(
             kind.model,
             kind.model.id == record_id,
             data.version,
-            {"status": "entered_in_error", "reason": reason},
+            {"status": "entered_in_error", "void_reason": reason},
             f"{kind.name} {record_id}",
         )
         audit.record(

@@ -121,7 +121,8 @@ class RecordedMixin:
     status: Mapped[str] = mapped_column(String(20), default="current")
     supersedes_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     superseded_by_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)  # why it corrects another
+    void_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     entered_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)
