@@ -81,3 +81,11 @@ def test_every_visit_is_a_valid_alsfrs_r_with_q5b_only_after_gastrostomy(
         for v in p.visits:
             alsfrs.validate_items(v.alsfrs_r)
             assert ("q5b" in v.alsfrs_r) == (peg is not None and v.visit_date >= peg)
+
+
+def test_no_drug_course_or_milestone_follows_a_death(cohort: list[SyntheticPatient]) -> None:
+    for p in cohort:
+        death = dict(p.milestones).get("death")
+        if death:
+            assert all(start < death for _, start, _ in p.drugs)
+            assert all(on <= death for _, on in p.milestones)

@@ -194,7 +194,11 @@ def simulate_patient(rng: np.random.Generator, index: int, today: date) -> Synth
         )
         visit = visit + timedelta(days=int(rng.normal(91, 12)))
     if dead_on is not None and dead_on > first_visit and p.visits:
-        p.milestones.append(("death", max(dead_on, p.visits[-1].visit_date + timedelta(days=1))))
+        death = max(
+            dead_on, p.visits[-1].visit_date + timedelta(days=1), *(on for _, on in p.milestones)
+        )
+        p.milestones.append(("death", death))
+        p.drugs = [(d, s, e) for d, s, e in p.drugs if s < death]
     return p
 
 
