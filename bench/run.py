@@ -40,6 +40,7 @@ class Outcome:
     result: dict[str, float]
     targets: tuple[Target, ...]
     seconds: float
+    notes: str = ""
 
 
 def discover(only: Sequence[str] = ()) -> list[str]:
@@ -72,7 +73,9 @@ def run_one(name: str, module: ModuleType, quick: bool) -> Outcome:
     started = time.perf_counter()
     result = {k: float(v) for k, v in module.run(**kwargs).items()}
     title = (module.__doc__ or name).strip().splitlines()[0]
-    return Outcome(name, title, result, targets_of(name, module), time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    notes = str(getattr(module, "NOTES", ""))
+    return Outcome(name, title, result, targets_of(name, module), seconds, notes)
 
 
 # --- the report ---------------------------------------------------------------------------------
@@ -124,6 +127,8 @@ def section(outcome: Outcome) -> str:
     lines += ["| measure | value |", "| --- | ---: |"]
     lines += [f"| {key} | {_value(value)} |" for key, value in outcome.result.items()]
     lines += ["", f"Took {outcome.seconds:,.0f} s including set-up.", ""]
+    if outcome.notes:
+        lines += [outcome.notes.strip(), ""]
     return "\n".join(lines)
 
 
