@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from alstrack.domain.permissions import ALL_SITES_ROLES, allows
 from alstrack.errors import InvalidInput, NotFound, PermissionDenied
+from alstrack.store import audit
 from alstrack.store.models import Patient
 
 
@@ -74,3 +76,18 @@ def require_reason(reason: str | None) -> str:
 def not_in_future(field_name: str, value: date | None, today_: date) -> None:
     if value is not None and value > today_:
         raise InvalidInput.for_field(field_name, f"must not be after today ({today_.isoformat()})")
+
+
+def audited(
+    actor: Actor, *, at: datetime, action: str, entity: str, entity_id: object, **details: Any
+) -> dict[str, Any]:
+    """An audit entry of a change made by ``actor`` (fields as in ``store.audit.entry``)."""
+    return audit.entry(
+        at=at,
+        user_id=actor.user_id,
+        username=actor.username,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        **details,
+    )

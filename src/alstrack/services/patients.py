@@ -19,7 +19,15 @@ from alstrack.domain.registry import (
     check_genetics,
 )
 from alstrack.errors import InvalidInput, NotFound
-from alstrack.services.context import Actor, load_patient, not_in_future, now, require_reason, today
+from alstrack.services.context import (
+    Actor,
+    audited,
+    load_patient,
+    not_in_future,
+    now,
+    require_reason,
+    today,
+)
 from alstrack.store import audit
 from alstrack.store.db import Database
 from alstrack.store.models import AlsHistory, Patient, PatientIdentity, SequenceCounter, Site
@@ -216,10 +224,9 @@ def register_patient(db: Database, actor: Actor, data: PatientIn) -> PatientOut:
         session.add(patient)
         session.flush()
         entries = [
-            audit.entry(
+            audited(
+                actor,
                 at=at,
-                user_id=actor.user_id,
-                username=actor.username,
                 action="create",
                 entity="patient",
                 entity_id=patient.id,
@@ -240,10 +247,9 @@ def register_patient(db: Database, actor: Actor, data: PatientIn) -> PatientOut:
                 )
             )
             entries.append(
-                audit.entry(
+                audited(
+                    actor,
                     at=at,
-                    user_id=actor.user_id,
-                    username=actor.username,
                     action="create",
                     entity="patient_identity",
                     entity_id=patient.id,
@@ -256,10 +262,9 @@ def register_patient(db: Database, actor: Actor, data: PatientIn) -> PatientOut:
             history = AlsHistory(patient_id=patient.id, **history_values, updated_at=at, version=1)
             session.add(history)
             entries.append(
-                audit.entry(
+                audited(
+                    actor,
                     at=at,
-                    user_id=actor.user_id,
-                    username=actor.username,
                     action="create",
                     entity="als_history",
                     entity_id=patient.id,
@@ -324,10 +329,9 @@ def update_patient(db: Database, actor: Actor, patient_id: int, data: PatientUpd
         audit.record(
             session,
             [
-                audit.entry(
+                audited(
+                    actor,
                     at=at,
-                    user_id=actor.user_id,
-                    username=actor.username,
                     action="update",
                     entity="patient",
                     entity_id=patient_id,
@@ -353,10 +357,9 @@ def get_identity(db: Database, actor: Actor, patient_id: int) -> IdentityOut:
         audit.record(
             session,
             [
-                audit.entry(
+                audited(
+                    actor,
                     at=now(),
-                    user_id=actor.user_id,
-                    username=actor.username,
                     action="view",
                     entity="patient_identity",
                     entity_id=patient_id,
@@ -418,10 +421,9 @@ def set_identity(
         audit.record(
             session,
             [
-                audit.entry(
+                audited(
+                    actor,
                     at=at,
-                    user_id=actor.user_id,
-                    username=actor.username,
                     action=action,
                     entity="patient_identity",
                     entity_id=patient_id,
@@ -492,10 +494,9 @@ def set_history(db: Database, actor: Actor, patient_id: int, data: HistoryIn) ->
         audit.record(
             session,
             [
-                audit.entry(
+                audited(
+                    actor,
                     at=at,
-                    user_id=actor.user_id,
-                    username=actor.username,
                     action=action,
                     entity="als_history",
                     entity_id=patient_id,

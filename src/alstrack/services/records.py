@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from alstrack.domain.registry import Sex
 from alstrack.errors import InvalidInput, NotFound, StepRefused
-from alstrack.services.context import Actor, load_patient, now, require_reason
+from alstrack.services.context import Actor, audited, load_patient, now, require_reason
 from alstrack.store import audit
 from alstrack.store.bulk import insert_rows
 from alstrack.store.db import Database
@@ -173,10 +173,9 @@ def add(
         audit.record(
             session,
             [
-                audit.entry(
+                audited(
+                    actor,
                     at=at,
-                    user_id=actor.user_id,
-                    username=actor.username,
                     action="create",
                     entity=kind.name,
                     entity_id=row.id,
@@ -224,10 +223,9 @@ def add_many(
         audit.record(
             session,
             [
-                audit.entry(
+                audited(
+                    actor,
                     at=at,
-                    user_id=actor.user_id,
-                    username=actor.username,
                     action="create",
                     entity=kind.name,
                     entity_id=row_id,
@@ -290,10 +288,9 @@ def correct(
         audit.record(
             session,
             [
-                audit.entry(
+                audited(
+                    actor,
                     at=at,
-                    user_id=actor.user_id,
-                    username=actor.username,
                     action="correct",
                     entity=kind.name,
                     entity_id=new.id,
@@ -304,10 +301,9 @@ def correct(
                     reason=reason,
                 ),
                 # The superseded record's own trail says what replaced it.
-                audit.entry(
+                audited(
+                    actor,
                     at=at,
-                    user_id=actor.user_id,
-                    username=actor.username,
                     action="supersede",
                     entity=kind.name,
                     entity_id=old.id,
@@ -343,10 +339,9 @@ def void(
         audit.record(
             session,
             [
-                audit.entry(
+                audited(
+                    actor,
                     at=now(),
-                    user_id=actor.user_id,
-                    username=actor.username,
                     action="void",
                     entity=kind.name,
                     entity_id=record_id,

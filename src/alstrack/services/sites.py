@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from alstrack.errors import Conflict, NotFound
-from alstrack.services.context import Actor, now, require_reason
+from alstrack.services.context import Actor, audited, now, require_reason
 from alstrack.store import audit
 from alstrack.store.db import Database
 from alstrack.store.models import Site
@@ -66,10 +66,9 @@ def create_site(db: Database, actor: Actor, data: SiteIn) -> SiteOut:
         audit.record(
             session,
             [
-                audit.entry(
+                audited(
+                    actor,
                     at=at,
-                    user_id=actor.user_id,
-                    username=actor.username,
                     action="create",
                     entity="site",
                     entity_id=site.id,
@@ -113,10 +112,9 @@ def update_site(db: Database, actor: Actor, site_id: int, data: SiteUpdate) -> S
         audit.record(
             session,
             [
-                audit.entry(
+                audited(
+                    actor,
                     at=now(),
-                    user_id=actor.user_id,
-                    username=actor.username,
                     action="update",
                     entity="site",
                     entity_id=site.id,

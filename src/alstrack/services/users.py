@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from alstrack.domain.permissions import Role
 from alstrack.errors import Conflict, InvalidInput, NotFound, Unauthenticated
-from alstrack.services.context import Actor, now
+from alstrack.services.context import Actor, audited, now
 from alstrack.store import audit
 from alstrack.store.db import Database
 from alstrack.store.models import ApiToken, Site, User, UserSite
@@ -92,10 +92,9 @@ def create_user(db: Database, actor: Actor, data: UserIn) -> UserOut:
         audit.record(
             session,
             [
-                audit.entry(
+                audited(
+                    actor,
                     at=at,
-                    user_id=actor.user_id,
-                    username=actor.username,
                     action="create",
                     entity="user",
                     entity_id=user.id,
@@ -130,10 +129,9 @@ def issue_token(db: Database, actor: Actor, username: str, label: str) -> str:
         audit.record(
             session,
             [
-                audit.entry(
+                audited(
+                    actor,
                     at=at,
-                    user_id=actor.user_id,
-                    username=actor.username,
                     action="issue_token",
                     entity="api_token",
                     entity_id=row.id,
