@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from alstrack.domain.registry import (
     DiagnosticCategory,
@@ -392,49 +393,12 @@ def set_identity(
             raise InvalidInput.for_field(
                 "date_of_birth", f"must not be after symptom onset ({recorded.onset_date})"
             )
-        identity = session.get(PatientIdentity, patient_id)
-        at = now()
-        new = values.model_dump()
-        if identity is None:
-            session.add(PatientIdentity(patient_id=patient_id, **new, updated_at=at, version=1))
-            old: dict[str, Any] | None = None
-            reason = None
-            action = "create"
-        else:
-            if not isinstance(data, IdentityUpdate) or data.version is None:
-                raise InvalidInput.for_field(
-                    "version", "identifiers exist: send the version read and a reason"
-                )
-            reason = require_reason(data.reason)
-            old_all = {k: getattr(identity, k) for k in new}
-            update_versioned(
-                session,
-                PatientIdentity,
-                PatientIdentity.patient_id == patient_id,
-                data.version,
-                {**new, "updated_at": at},
-                f"Identifiers of patient {patient_id}",
-            )
-            old, new = audit.changed(old_all, new)
-            action = "update"
-        session.flush()
-        audit.record(
-            session,
-            [
-                audited(
-                    actor,
-                    at=at,
-                    action=action,
-                    entity="patient_identity",
-                    entity_id=patient_id,
-                    patient_id=patient_id,
-                    site_id=patient.site_id,
-                    old=old,
-                    new=new,
-                    reason=reason,
-                )
-            ],
-        )
+        version = data.version if isinstance(data, IdentityUpdate) else None
+        reason = data.reason if isinstance(data, IdentityUpdate) else None
+        _record_or_change(
+            session, actor, patient, PatientIdentity, "patient_identity", values.model_dump(),
+            version, reason, "identifiers",
+        )  # fmt: skip
         session.expire_all()
         row = session.get(PatientIdentity, patient_id)
         assert row is not None
@@ -446,6 +410,46 @@ def set_identity(
             record_number=row.record_number,
             version=row.version,
         )
+
+
+def _record_or_change(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    model: type[PatientIdentity] | type[AlsHistory],
+    entity: str,
+    values: dict[str, Any],
+    version: int | None,
+    reason: str | None,
+    what: str,
+) -> None:
+    """Record a patient's one-per-patient record, or change it: then the version read and a
+    reason are required, and only the changed fields go into the audit entry."""
+    existing = session.get(model, patient.id)
+    at = now()
+    old: dict[str, Any] | None = None
+    new = values
+    if existing is None:
+        session.add(model(patient_id=patient.id, **values, updated_at=at, version=1))
+        action, reason = "create", None
+    else:
+        if version is None:
+            raise InvalidInput.for_field(
+                "version", f"already recorded ({what}): send the version you read and a reason"
+            )
+        reason = require_reason(reason)
+        before = {k: getattr(existing, k) for k in values}
+        update_versioned(
+            session, model, model.patient_id == patient.id, version,
+            {**values, "updated_at": at}, f"The {what} of patient {patient.id}",
+        )  # fmt: skip
+        old, new = audit.changed(before, values)
+        action = "update"
+    session.flush()
+    audit.record(session, [audited(
+        actor, at=at, action=action, entity=entity, entity_id=patient.id, patient_id=patient.id,
+        site_id=patient.site_id, old=old, new=new, reason=reason,
+    )])  # fmt: skip
 
 
 def get_history(db: Database, actor: Actor, patient_id: int) -> HistoryOut:
@@ -465,49 +469,10 @@ def set_history(db: Database, actor: Actor, patient_id: int, data: HistoryIn) ->
         patient = load_patient(session, actor, patient_id, lock=True)
         identity = session.get(PatientIdentity, patient_id)
         values = _check_history(data, identity.date_of_birth if identity else None)
-        history = session.get(AlsHistory, patient_id)
-        at = now()
-        old: dict[str, Any] | None = None
-        new: dict[str, Any] = values
-        reason = None
-        if history is None:
-            session.add(AlsHistory(patient_id=patient_id, **values, updated_at=at, version=1))
-            action = "create"
-        else:
-            if data.version is None:
-                raise InvalidInput.for_field(
-                    "version", "the history exists: send the version you read"
-                )
-            reason = require_reason(data.reason)
-            old_all = {f: getattr(history, f) for f in HISTORY_FIELDS}
-            update_versioned(
-                session,
-                AlsHistory,
-                AlsHistory.patient_id == patient_id,
-                data.version,
-                {**values, "updated_at": at},
-                f"History of patient {patient_id}",
-            )
-            old, new = audit.changed(old_all, values)
-            action = "update"
-        session.flush()
-        audit.record(
-            session,
-            [
-                audited(
-                    actor,
-                    at=at,
-                    action=action,
-                    entity="als_history",
-                    entity_id=patient_id,
-                    patient_id=patient_id,
-                    site_id=patient.site_id,
-                    old=old,
-                    new=new,
-                    reason=reason,
-                )
-            ],
-        )
+        _record_or_change(
+            session, actor, patient, AlsHistory, "als_history", values, data.version, data.reason,
+            "ALS history",
+        )  # fmt: skip
         session.expire_all()
         row = session.get(AlsHistory, patient_id)
         assert row is not None
