@@ -149,6 +149,8 @@ def _prepare_instrument(
         }
     else:
         responses = instrument.validate_responses(data.responses)
+    if data.instrument == ALSFRS_R:
+        _check_item_5(ctx, data.assessed_on, responses)
     if all(v is None for v in responses.values()):
         raise InvalidInput.for_field("responses", "answer at least one item")
     return {
@@ -158,6 +160,15 @@ def _prepare_instrument(
         "assessed_by": data.assessed_by,
         "responses": {k: v for k, v in responses.items() if v is not None},
     }
+
+
+def _check_item_5(ctx: PatientContext, assessed_on: date, responses: dict[str, Any]) -> None:
+    """Item 5a is for patients without gastrostomy, 5b for those with one (Cedarbaum 1999)."""
+    peg = ctx.gastrostomy_date
+    if peg is not None and assessed_on >= peg and responses.get("q5a") is not None:
+        raise InvalidInput.for_field(
+            "q5a", f"the patient has a gastrostomy since {peg.isoformat()}: score item 5 as q5b"
+        )
 
 
 def _present_instrument(row: InstrumentAssessment, ctx: PatientContext) -> InstrumentAssessmentOut:

@@ -38,6 +38,7 @@ class PatientContext:
     date_of_birth: date | None
     onset_date: date | None
     death_date: date | None
+    gastrostomy_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,15 @@ _CONTEXT_OF_MANY = (
         .limit(1)
         .scalar_subquery()
         .label("death_date"),
+        select(Milestone.occurred_on)
+        .where(
+            Milestone.patient_id == Patient.id,
+            Milestone.kind == "gastrostomy",
+            Milestone.status == "current",
+        )
+        .limit(1)
+        .scalar_subquery()
+        .label("gastrostomy_date"),
     )
     .select_from(Patient)
     .outerjoin(PatientIdentity, PatientIdentity.patient_id == Patient.id)
@@ -106,6 +116,7 @@ def _context(row: Any) -> PatientContext:
         date_of_birth=row.date_of_birth,
         onset_date=row.onset_date,
         death_date=row.death_date,
+        gastrostomy_date=row.gastrostomy_date,
     )
 
 
