@@ -20,6 +20,8 @@ app = typer.Typer(
     help="Run and measure an MSC therapy program for ALS: registry, assessments, API and reports.",
     no_args_is_help=True,
     add_completion=False,
+    # Markdown mode joins a docstring's wrapped lines into paragraphs, as a reader expects.
+    rich_markup_mode="markdown",
 )
 app.command("score")(score_command)
 app.add_typer(db_app, name="db")
