@@ -55,7 +55,9 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_url(worker_id: str) -> Iterator[str]:
+def pg_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    # One database per xdist worker ("main" when the suite runs without xdist).
+    worker_id = getattr(request.config, "workerinput", {}).get("workerid", "main")
     reason = _pg_available()
     if reason:
         pytest.skip(reason)
