@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from alstrack.cli.main import app
 from alstrack.services import patients, users
 from alstrack.store.db import Database
+from alstrack.store.models import BodyMeasurement
 
 runner = CliRunner()
 
@@ -79,3 +81,12 @@ def test_user_create_names_the_bad_field_and_what_is_allowed(data_dir: Path) -> 
     assert result.exit_code == 1
     assert "role" in result.output
     assert "coordinator" in result.output
+
+
+def test_every_demo_weighing_has_a_bmi(data_dir: Path) -> None:
+    runner.invoke(app, ["db", "upgrade"])
+    runner.invoke(app, ["demo", "--patients", "3"])
+    db = Database(f"sqlite:///{data_dir / 'alstrack.db'}")
+    with db.read() as session:
+        missing = session.scalar(select(func.count()).where(BodyMeasurement.bmi.is_(None)))
+    assert missing == 0

@@ -129,23 +129,21 @@ def _load_patient(db: Database, actor: Actor, site_id: int, sp: SyntheticPatient
         ],
     )
     rater = "Dr Wei Chen (demo)"
-    records.add_many(
-        db,
-        actor,
-        BODY_MEASUREMENT,
-        [
-            (
-                pid,
-                BodyMeasurementIn(
-                    assessed_on=v.visit_date,
-                    assessed_by=rater,
-                    weight_kg=v.weight_kg,
-                    height_cm=sp.height_cm if i == 0 else None,
-                ),
-            )
-            for i, v in enumerate(sp.visits)
-        ],
-    )
+    weighings = [
+        (
+            pid,
+            BodyMeasurementIn(
+                assessed_on=v.visit_date,
+                assessed_by=rater,
+                weight_kg=v.weight_kg,
+                height_cm=sp.height_cm if i == 0 else None,
+            ),
+        )
+        for i, v in enumerate(sp.visits)
+    ]
+    # The height is measured once; later weighings take their BMI from it, so it is stored first.
+    records.add_many(db, actor, BODY_MEASUREMENT, weighings[:1])
+    records.add_many(db, actor, BODY_MEASUREMENT, weighings[1:])
     records.add_many(
         db,
         actor,
