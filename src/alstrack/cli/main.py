@@ -10,6 +10,7 @@ from rich.progress import Progress
 from alstrack.cli.admin import db_app, token_app, user_app
 from alstrack.cli.common import console, database, err_console, user_errors
 from alstrack.cli.score import score_command
+from alstrack.cli.screen import screen_command
 from alstrack.config import Settings
 from alstrack.services import demo, users
 from alstrack.services.context import today
@@ -24,6 +25,7 @@ app = typer.Typer(
     rich_markup_mode="markdown",
 )
 app.command("score")(score_command)
+app.command("screen")(screen_command)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")

@@ -1,0 +1,390 @@
+"""Screening rule sets as data: the schema that refuses a broken rule file, and the loaders.
+
+A rule's data element, operator, threshold and effect may each be one value for every profile
+or a mapping by profile name; an operator or threshold may also be a mapping by the rule's own
+data elements (one operator per element). Profile names never contain a dot and data-element
+names always do, so the two kinds of mapping cannot be confused. The shipped rule set is
+domain/data/rules/msc-als-program.yaml.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from alstrack.domain.eligibility.operators import OPERATORS
+from alstrack.errors import InvalidInput
+
+__all__ = [
+    "GROUPS",
+    "Certainty",
+    "Check",
+    "DataElement",
+    "Effect",
+    "Plan",
+    "Rule",
+    "RuleSet",
+    "builtin_ruleset",
+    "load_ruleset",
+]
+
+GROUPS = ("INC", "EXC", "LP", "DON", "REL", "ADM")
+ElementType = Literal["integer", "number", "code", "boolean", "date", "datetime"]
+Effect = Literal["exclude", "flag", "block_procedure", "block_release"]
+Certainty = Literal["read", "secondary", "recalled"]
+_WEAKEST_FIRST: tuple[Certainty, ...] = ("recalled", "secondary", "read")
+_Text = Annotated[str, Field(min_length=1)]
+_ProfileName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+
+
+class _Frozen(BaseModel):
+    # extra="forbid" turns a misspelt key in a rule file into an error instead of a silent default.
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DataElement(_Frozen):
+    """One input a rule may read: its type and, where it has them, unit, codes and range."""
+
+    type: ElementType
+    unit: str | None = None
+    values: tuple[str, ...] | None = None
+    range: tuple[float, float] | None = None
+    note: str | None = None
+    # The literal "never" stands for a last date that never happened.
+    accepts_never: bool = False
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if (self.type == "code") != bool(self.values):
+            raise ValueError("a code element needs values, and only a code element has them")
+        if self.range is not None and (
+            self.type not in ("integer", "number") or self.range[0] > self.range[1]
+        ):
+            raise ValueError("range is [low, high] and only for integer or number elements")
+        if self.accepts_never and self.type != "date":
+            raise ValueError("only a date element accepts 'never'")
+        return self
+
+
+class Profile(_Frozen):
+    description: _Text
+
+
+class RuleSetMeta(_Frozen):
+    id: _Text
+    version: _Text
+    date: str | None = None
+    default_profile: _ProfileName
+    profiles: dict[_ProfileName, Profile]
+
+    @model_validator(mode="after")
+    def _default_is_a_profile(self) -> Self:
+        if self.default_profile not in self.profiles:
+            raise ValueError(f"default_profile {self.default_profile} is not among the profiles")
+        return self
+
+
+@dataclass(frozen=True)
+class Check:
+    """One operator applied to one data element (or, for combined operators, to several)."""
+
+    elements: tuple[str, ...]
+    operator: str
+    threshold: Any  # None: the threshold is not known for this profile -> REVIEW
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A rule as it applies under one profile. No checks means: not known, so REVIEW."""
+
+    effect: Effect
+    checks: tuple[Check, ...]
+
+
+_ABSENT = object()
+
+
+class Rule(_Frozen):
+    """One screening, procedure, donor or release criterion with its source and certainty."""
+
+    id: Annotated[str, Field(pattern=r"^[A-Z]+-[A-Z0-9]+-\d{3}$")]
+    category: _Text
+    description: _Text
+    data_element: str | tuple[str, ...] | dict[str, str]
+    operator: str | dict[str, str]
+    threshold: Any = None
+    effect: Effect | dict[str, Effect]
+    sources: tuple[str, ...]
+    verification: Certainty | dict[str, Certainty]
+    applies_if: dict[str, Any] | None = None
+    profiles: tuple[str, ...] | None = None  # the profiles it belongs to; None: all
+    procedure: str | tuple[str, ...] | None = None
+    applies_to: str | None = None
+    max_age_days: Annotated[int, Field(ge=0)] | None = None
+    note: str | None = None
+
+    @property
+    def group(self) -> str:
+        return self.id.split("-", 1)[0]
+
+    @property
+    def certainty(self) -> Certainty:
+        """The weakest certainty of any of its sources."""
+        if isinstance(self.verification, str):
+            return self.verification
+        given = set(self.verification.values())
+        return next(c for c in _WEAKEST_FIRST if c in given)
+
+    def plan(self, profile: str, ruleset: RuleSet) -> Plan | None:
+        """How the rule applies under a profile; None if it does not belong to that profile.
+
+        Raises ValueError saying what is wrong with the rule.
+        """
+        if self.profiles is not None and profile not in self.profiles:
+            return None
+        effect = _by_profile(self.effect, profile, "effect", ruleset)
+        if effect is _ABSENT:
+            raise ValueError(f"no effect for profile {profile}")
+        elements = self._elements(profile, ruleset)
+        operators = self._operators(elements, profile, ruleset)
+        threshold = self._threshold(elements, operators, profile, ruleset)
+        if elements is None or operators is None:
+            if threshold is not None:
+                raise ValueError(
+                    f"profile {profile} has no data element or operator; write "
+                    f"threshold: {{{profile}: null}} to send it to REVIEW"
+                )
+            return Plan(effect, ())
+        checks = _checks(elements, operators, threshold, profile, ruleset)
+        return Plan(effect, checks)
+
+    def _elements(self, profile: str, ruleset: RuleSet) -> tuple[str, ...] | None:
+        if isinstance(self.data_element, str):
+            return (self.data_element,)
+        if isinstance(self.data_element, tuple):
+            return self.data_element
+        found = _by_profile(self.data_element, profile, "data_element", ruleset)
+        return None if found is _ABSENT else (found,)
+
+    def _operators(
+        self, elements: tuple[str, ...] | None, profile: str, ruleset: RuleSet
+    ) -> dict[str, str] | str | None:
+        if isinstance(self.operator, str):
+            return self.operator
+        if elements is not None and set(self.operator) == set(elements):
+            return dict(self.operator)
+        found = _by_profile(self.operator, profile, "operator", ruleset)
+        return None if found is _ABSENT else str(found)
+
+    def _threshold(
+        self,
+        elements: tuple[str, ...] | None,
+        operators: dict[str, str] | str | None,
+        profile: str,
+        ruleset: RuleSet,
+    ) -> Any:
+        if "threshold" not in self.model_fields_set:
+            return _ABSENT
+        value = self.threshold
+        if not isinstance(value, dict):
+            return value
+        if isinstance(operators, dict) and elements is not None and set(value) <= set(elements):
+            return value
+        if all(key in ruleset.ruleset.profiles for key in value):
+            return value.get(profile, _ABSENT)
+        operator = operators if isinstance(operators, str) else None
+        if operator is not None and operator in OPERATORS and OPERATORS[operator].combined:
+            return value  # a structured threshold, e.g. hours by antithrombotic class
+        unknown = sorted(key for key in value if key not in ruleset.ruleset.profiles)
+        raise ValueError(f"threshold names unknown profiles: {', '.join(unknown)}")
+
+
+def _by_profile(value: Any, profile: str, what: str, ruleset: RuleSet) -> Any:
+    if not isinstance(value, dict):
+        return value
+    unknown = sorted(key for key in value if key not in ruleset.ruleset.profiles)
+    if unknown:
+        raise ValueError(f"{what} names unknown profiles: {', '.join(unknown)}")
+    return value.get(profile, _ABSENT)
+
+
+def _checks(
+    elements: tuple[str, ...],
+    operators: dict[str, str] | str,
+    threshold: Any,
+    profile: str,
+    ruleset: RuleSet,
+) -> tuple[Check, ...]:
+    for name in elements:
+        ruleset.element(name)  # raises for an unknown element
+    if isinstance(operators, str):
+        operator = _operator(operators)
+        if operator.combined:
+            if operator.arity is not None and len(elements) != operator.arity:
+                raise ValueError(f"{operator.name} reads {operator.arity} data elements")
+            key = elements[operator.key_element]
+            return (_check(elements, key, operator.name, threshold, profile, ruleset),)
+        return tuple(
+            _check((name,), name, operator.name, threshold, profile, ruleset) for name in elements
+        )
+    per_element = threshold if isinstance(threshold, dict) else {}
+    return tuple(
+        _check((name,), name, operators[name], per_element.get(name, _ABSENT), profile, ruleset)
+        for name in elements
+    )
+
+
+def _operator(name: str) -> Any:
+    if name not in OPERATORS:
+        raise ValueError(f"unknown operator {name!r}; operators are {', '.join(OPERATORS)}")
+    return OPERATORS[name]
+
+
+def _check(
+    elements: tuple[str, ...],
+    key: str,
+    name: str,
+    threshold: Any,
+    profile: str,
+    ruleset: RuleSet,
+) -> Check:
+    operator = _operator(name)
+    element = ruleset.element(key)
+    if element.type not in operator.types:
+        raise ValueError(f"{name} cannot read {key}, a {element.type}")
+    if not operator.needs_threshold:
+        if threshold is not _ABSENT:
+            raise ValueError(f"{name} takes no threshold")
+        return Check(elements, name, None)
+    if threshold is _ABSENT:
+        raise ValueError(
+            f"profile {profile} has no threshold for {key}; write null to send it to REVIEW"
+        )
+    if threshold is not None:
+        try:
+            operator.check(threshold, element.model_dump())
+        except ValueError as exc:
+            raise ValueError(f"{key}: {exc}") from None
+    return Check(elements, name, threshold)
+
+
+class RuleSet(_Frozen):
+    """A versioned rule set with named threshold profiles, its inputs and its sources."""
+
+    ruleset: RuleSetMeta
+    data_elements: dict[str, DataElement]
+    rules: tuple[Rule, ...]
+    sources: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    safety_reporting: dict[str, Any] | None = None
+
+    @property
+    def profiles(self) -> tuple[str, ...]:
+        return tuple(self.ruleset.profiles)
+
+    def element(self, name: str) -> DataElement:
+        """The data element called name (a wildcard such as donor.tests.* matches its children)."""
+        if name in self.data_elements:
+            return self.data_elements[name]
+        for pattern, element in self.data_elements.items():
+            if pattern.endswith(".*") and name.startswith(pattern[:-1]) and name != pattern[:-1]:
+                return element
+        raise ValueError(f"unknown data element {name!r}")
+
+    def plans(self, profile: str) -> list[tuple[Rule, Plan]]:
+        """Every rule that belongs to the profile, as it applies there."""
+        if profile not in self.ruleset.profiles:
+            raise InvalidInput.for_field(
+                "profile", f"unknown profile {profile!r}; profiles are {', '.join(self.profiles)}"
+            )
+        found = []
+        for rule in self.rules:
+            plan = rule.plan(profile, self)
+            if plan is not None:
+                found.append((rule, plan))
+        return found
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        seen: set[str] = set()
+        for rule in self.rules:
+            try:
+                self._check_rule(rule, seen)
+            except ValueError as exc:
+                raise ValueError(f"rule {rule.id}: {exc}") from None
+        return self
+
+    def _check_rule(self, rule: Rule, seen: set[str]) -> None:
+        if rule.id in seen:
+            raise ValueError("the id is used twice")
+        seen.add(rule.id)
+        if rule.group not in GROUPS:
+            raise ValueError(f"id prefix {rule.group} is not a group ({', '.join(GROUPS)})")
+        unknown_sources = [s for s in rule.sources if self.sources and s not in self.sources]
+        if unknown_sources:
+            raise ValueError(f"unknown sources {', '.join(unknown_sources)}")
+        if isinstance(rule.verification, dict):
+            stray = [s for s in rule.verification if s not in rule.sources]
+            if stray or not rule.verification:
+                raise ValueError(f"verification names sources the rule lacks: {stray}")
+        for name in rule.profiles or ():
+            if name not in self.ruleset.profiles:
+                raise ValueError(f"profiles names unknown profile {name}")
+        for name, wanted in (rule.applies_if or {}).items():
+            element = self.element(name)
+            if element.type == "boolean" and not isinstance(wanted, bool):
+                raise ValueError(f"applies_if {name} must be true or false")
+            if element.type == "code" and wanted not in (element.values or ()):
+                raise ValueError(f"applies_if {name}: {wanted!r} is not an allowed code")
+        for profile in self.ruleset.profiles:
+            rule.plan(profile, self)
+
+
+def load_ruleset(path: Path | Traversable) -> RuleSet:
+    """Read and check a rule file; InvalidInput names the file, the rule and what is wrong."""
+    where = str(path)
+    try:
+        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise InvalidInput.for_field(where, f"cannot be read as YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise InvalidInput.for_field(
+            where, "must hold a mapping with ruleset, data_elements, rules"
+        )
+    try:
+        return RuleSet.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput.for_field(where, _describe(exc, data)) from exc
+
+
+def builtin_ruleset() -> RuleSet:
+    """The rule set shipped with alstrack: a DRAFT from published sources, not validated."""
+    return _builtin()
+
+
+@cache
+def _builtin() -> RuleSet:
+    return load_ruleset(files("alstrack.domain").joinpath("data", "rules", "msc-als-program.yaml"))
+
+
+def _describe(exc: ValidationError, data: Mapping[str, Any]) -> str:
+    rules = data.get("rules")
+    problems = []
+    for error in exc.errors():
+        loc = list(error["loc"])
+        # Name a rule by its id, not its position in the file.
+        if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+            rule = rules[loc[1]] if isinstance(rules, list) and loc[1] < len(rules) else None
+            if isinstance(rule, dict) and "id" in rule:
+                loc[:2] = [f"rule {rule['id']}"]
+        where = ".".join(str(part) for part in loc)
+        message = error["msg"].removeprefix("Value error, ")
+        problems.append(f"{where}: {message}" if where else message)
+    return "; ".join(problems)

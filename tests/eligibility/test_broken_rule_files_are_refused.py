@@ -1,0 +1,151 @@
+"""A broken rule file is refused with InvalidInput naming the file, the rule and the reason."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from alstrack.domain.eligibility import (
+    Result,
+    builtin_ruleset,
+    load_ruleset,
+    read_observations,
+    screen,
+)
+from alstrack.errors import InvalidInput
+from conftest import AS_OF, SMALL_RULESET
+
+
+def write(tmp_path: Path, change: Callable[[dict[str, Any]], None]) -> Path:
+    document = copy.deepcopy(SMALL_RULESET)
+    change(document)
+    path = tmp_path / "broken.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def age_rule(document: dict[str, Any]) -> dict[str, Any]:
+    rule: dict[str, Any] = document["rules"][0]
+    return rule
+
+
+def test_it_loads_the_good_file(tmp_path: Path) -> None:
+    ruleset = load_ruleset(write(tmp_path, lambda d: None))
+    assert ruleset.profiles == ("strict", "loose")
+    assert ruleset.rules[1].certainty == "secondary"
+
+
+CHANGES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
+    (
+        "unknown operator",
+        lambda d: age_rule(d).update(operator="roughly"),
+        "INC-AGE-001: unknown operator 'roughly'",
+    ),
+    (
+        "unknown data element",
+        lambda d: age_rule(d).update(data_element="patient.age"),
+        "INC-AGE-001: unknown data element 'patient.age'",
+    ),
+    (
+        "profile without a threshold",
+        lambda d: age_rule(d).update(threshold={"strict": [18, 60]}),
+        "INC-AGE-001: profile loose has no threshold",
+    ),
+    (
+        "duplicate id",
+        lambda d: d["rules"][1].update(id="INC-AGE-001"),
+        "INC-AGE-001: the id is used twice",
+    ),
+    (
+        "unknown profile in thresholds",
+        lambda d: age_rule(d).update(threshold={"strict": [18, 60], "lax": [18, 90]}),
+        "INC-AGE-001: threshold names unknown profiles: lax",
+    ),
+    (
+        "unknown profile in effects",
+        lambda d: d["rules"][1].update(effect={"strict": "exclude", "lax": "flag"}),
+        "EXC-IMM-001: effect names unknown profiles: lax",
+    ),
+    (
+        "threshold of the wrong shape",
+        lambda d: age_rule(d).update(threshold=18),
+        "INC-AGE-001: patient.age_years: threshold must be [low, high]",
+    ),
+    (
+        "threshold on an operator that takes none",
+        lambda d: d["rules"][1].update(threshold=True),
+        "EXC-IMM-001: is_false takes no threshold",
+    ),
+    (
+        "operator that cannot read the element",
+        lambda d: d["rules"][1].update(operator="gte", threshold=1),
+        "EXC-IMM-001: gte cannot read hx.autoimmune_disease, a boolean",
+    ),
+    (
+        "effect that is not an effect",
+        lambda d: d["rules"][1].update(effect="if FAIL -> ask someone"),
+        "rule EXC-IMM-001.effect",
+    ),
+    (
+        "unknown source",
+        lambda d: age_rule(d).update(sources=["ELSEWHERE"]),
+        "INC-AGE-001: unknown sources ELSEWHERE",
+    ),
+    (
+        "id outside the groups",
+        lambda d: age_rule(d).update(id="XYZ-AGE-001"),
+        "XYZ-AGE-001: id prefix XYZ is not a group",
+    ),
+    (
+        "default profile that is not a profile",
+        lambda d: d["ruleset"].update(default_profile="medium"),
+        "default_profile medium is not among the profiles",
+    ),
+    (
+        "misspelt key",
+        lambda d: age_rule(d).update(treshold=[1, 2]),
+        "rule INC-AGE-001.treshold",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"), [c[1:] for c in CHANGES], ids=[c[0] for c in CHANGES]
+)
+def test_it_refuses_a_broken_rule_file(
+    tmp_path: Path, change: Callable[[dict[str, Any]], None], reason: str
+) -> None:
+    path = write(tmp_path, change)
+    with pytest.raises(InvalidInput) as caught:
+        load_ruleset(path)
+    assert str(path) in str(caught.value)
+    assert reason in str(caught.value)
+
+
+def test_it_accepts_an_explicit_null_threshold_as_review(tmp_path: Path) -> None:
+    loose_unknown = {"strict": [18, 60], "loose": None}
+    ruleset = load_ruleset(write(tmp_path, lambda d: age_rule(d).update(threshold=loose_unknown)))
+    data = read_observations(ruleset, {"patient.age_years": 40, "hx.autoimmune_disease": False})
+    result = screen(ruleset, data, as_of=AS_OF, profile="loose")
+    assert result.criteria[0].result is Result.REVIEW
+    assert result.verdict == "needs_review"
+
+
+def test_it_refuses_a_file_that_is_not_yaml(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("ruleset: [unclosed", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="cannot be read as YAML"):
+        load_ruleset(path)
+
+
+def test_the_builtin_rule_set_is_the_48_rule_draft() -> None:
+    ruleset = builtin_ruleset()
+    assert len(ruleset.rules) == 48
+    assert ruleset.ruleset.id == "msc-als-program"
+    assert "draft" in ruleset.ruleset.version
+    assert ruleset.profiles == ("nurown_p3_like", "alsummit_like", "brazil_it_msc_like")
