@@ -38,3 +38,11 @@ def test_q5a_before_the_gastrostomy_is_accepted(clinic, pat, peg, alsfrs) -> Non
         clinic.db, clinic["chen"], INSTRUMENT_ASSESSMENT, pat.id, alsfrs(date(2024, 2, 1))
     )
     assert stored.responses["q5a"] == 3
+
+
+def test_a_gastrostomy_dated_before_visits_scored_q5a_is_refused(clinic, pat, alsfrs) -> None:
+    records.add(clinic.db, clinic["chen"], INSTRUMENT_ASSESSMENT, pat.id, alsfrs(date(2024, 5, 1)))
+    with pytest.raises(InvalidInput) as refused:
+        records.add(clinic.db, clinic["chen"], MILESTONE, pat.id,
+                    MilestoneIn(kind="gastrostomy", occurred_on=date(2024, 4, 1)))  # fmt: skip
+    assert "2024-05-01" in refused.value.fields[0].message

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from alstrack.errors import Unauthenticated
@@ -31,3 +31,8 @@ def get_actor(
 
 DB = Annotated[Database, Depends(get_db)]
 CurrentActor = Annotated[Actor, Depends(get_actor)]
+
+# Identifiers are 64-bit integers in the database: larger ones are refused as invalid input.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+Offset = Annotated[int, Query(ge=0, le=MAX_ID)]

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
 
 from alstrack.errors import (
     AlstrackError,
@@ -66,6 +67,12 @@ def install(app: FastAPI) -> None:
         return JSONResponse(
             _body(exc.code, exc.message, fields), status_code=status, headers=headers
         )
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_request: Request, _exc: IntegrityError) -> JSONResponse:
+        # A uniqueness or reference constraint caught a change that raced another one.
+        message = "The record changed concurrently or would duplicate another; reload and retry."
+        return JSONResponse(_body("conflict", message, []), status_code=409)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel
 
-from alstrack.api.deps import DB, CurrentActor
+from alstrack.api.deps import DB, MAX_ID, CurrentActor, Id, Offset
 from alstrack.services import audit_trail, patients, timeline
 from alstrack.services.audit_trail import AuditEntryOut
 from alstrack.services.patients import (
@@ -40,46 +40,46 @@ def register_patient(data: PatientIn, db: DB, actor: CurrentActor) -> PatientOut
 def list_patients(
     db: DB,
     actor: CurrentActor,
-    site_id: int | None = None,
+    site_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> PatientPage:
     total, items = patients.list_patients(db, actor, site_id=site_id, limit=limit, offset=offset)
     return PatientPage(total=total, limit=limit, offset=offset, items=items)
 
 
 @router.get("/{patient_id}")
-def get_patient(patient_id: int, db: DB, actor: CurrentActor) -> PatientOut:
+def get_patient(patient_id: Id, db: DB, actor: CurrentActor) -> PatientOut:
     return patients.get_patient(db, actor, patient_id)
 
 
 @router.patch("/{patient_id}")
-def update_patient(patient_id: int, data: PatientUpdate, db: DB, actor: CurrentActor) -> PatientOut:
+def update_patient(patient_id: Id, data: PatientUpdate, db: DB, actor: CurrentActor) -> PatientOut:
     return patients.update_patient(db, actor, patient_id, data)
 
 
 @router.get("/{patient_id}/identity")
-def get_identity(patient_id: int, db: DB, actor: CurrentActor) -> IdentityOut:
+def get_identity(patient_id: Id, db: DB, actor: CurrentActor) -> IdentityOut:
     return patients.get_identity(db, actor, patient_id)
 
 
 @router.put("/{patient_id}/identity")
-def set_identity(patient_id: int, data: IdentityUpdate, db: DB, actor: CurrentActor) -> IdentityOut:
+def set_identity(patient_id: Id, data: IdentityUpdate, db: DB, actor: CurrentActor) -> IdentityOut:
     return patients.set_identity(db, actor, patient_id, data)
 
 
 @router.get("/{patient_id}/history")
-def get_history(patient_id: int, db: DB, actor: CurrentActor) -> HistoryOut:
+def get_history(patient_id: Id, db: DB, actor: CurrentActor) -> HistoryOut:
     return patients.get_history(db, actor, patient_id)
 
 
 @router.put("/{patient_id}/history")
-def set_history(patient_id: int, data: HistoryIn, db: DB, actor: CurrentActor) -> HistoryOut:
+def set_history(patient_id: Id, data: HistoryIn, db: DB, actor: CurrentActor) -> HistoryOut:
     return patients.set_history(db, actor, patient_id, data)
 
 
 @router.get("/{patient_id}/timeline", response_model=Timeline)
-def get_timeline(patient_id: int, db: DB, actor: CurrentActor) -> Response:
+def get_timeline(patient_id: Id, db: DB, actor: CurrentActor) -> Response:
     # The service returns a validated Timeline: encode it once instead of having FastAPI
     # validate it again (the timeline is the most-read page of the API).
     body = timeline.timeline(db, actor, patient_id).model_dump_json()
@@ -88,7 +88,7 @@ def get_timeline(patient_id: int, db: DB, actor: CurrentActor) -> Response:
 
 @router.get("/{patient_id}/audit")
 def get_audit(
-    patient_id: int, db: DB, actor: CurrentActor, response: Response
+    patient_id: Id, db: DB, actor: CurrentActor, response: Response
 ) -> list[AuditEntryOut]:
     response.headers["Cache-Control"] = "no-store"
     return audit_trail.for_patient(db, actor, patient_id)

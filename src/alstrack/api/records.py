@@ -7,7 +7,7 @@ from typing import Any, get_type_hints
 
 from fastapi import APIRouter, FastAPI, status
 
-from alstrack.api.deps import DB, CurrentActor
+from alstrack.api.deps import DB, CurrentActor, Id
 from alstrack.services import records
 from alstrack.services.assessments import BODY_MEASUREMENT, INSTRUMENT_ASSESSMENT, SPIROMETRY
 from alstrack.services.milestones import DRUG_COURSE, MILESTONE
@@ -36,7 +36,7 @@ def _router(collection: str, kind: RecordKind[Any, Any]) -> APIRouter:
         response_model=out_model,
         summary=f"Record a {kind.name.replace('_', ' ')}",
     )
-    def add(patient_id: int, data: body_model, db: DB, actor: CurrentActor) -> Any:
+    def add(patient_id: Id, data: body_model, db: DB, actor: CurrentActor) -> Any:
         return records.add(db, actor, kind, patient_id, data)
 
     @router.get(
@@ -44,13 +44,13 @@ def _router(collection: str, kind: RecordKind[Any, Any]) -> APIRouter:
         response_model=list[out_model],
         summary=f"List a patient's {collection.replace('-', ' ')}",
     )
-    def list_(patient_id: int, db: DB, actor: CurrentActor, include_history: bool = False) -> Any:
+    def list_(patient_id: Id, db: DB, actor: CurrentActor, include_history: bool = False) -> Any:
         return records.list_for_patient(
             db, actor, kind, patient_id, include_history=include_history
         )
 
     @router.get(f"/{collection}/{{record_id}}", response_model=out_model)
-    def get(record_id: int, db: DB, actor: CurrentActor) -> Any:
+    def get(record_id: Id, db: DB, actor: CurrentActor) -> Any:
         return records.get(db, actor, kind, record_id)
 
     @router.post(
@@ -59,7 +59,7 @@ def _router(collection: str, kind: RecordKind[Any, Any]) -> APIRouter:
         response_model=out_model,
         summary="Correct: a new record supersedes this one",
     )
-    def correct(record_id: int, data: correction_model, db: DB, actor: CurrentActor) -> Any:
+    def correct(record_id: Id, data: correction_model, db: DB, actor: CurrentActor) -> Any:
         return records.correct(db, actor, kind, record_id, data)
 
     @router.post(
@@ -67,7 +67,7 @@ def _router(collection: str, kind: RecordKind[Any, Any]) -> APIRouter:
         response_model=out_model,
         summary="Mark as entered in error (kept, never deleted)",
     )
-    def void(record_id: int, data: Void, db: DB, actor: CurrentActor) -> Any:
+    def void(record_id: Id, data: Void, db: DB, actor: CurrentActor) -> Any:
         return records.void(db, actor, kind, record_id, data)
 
     return router

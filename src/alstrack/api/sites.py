@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from alstrack.api.deps import DB, CurrentActor
+from alstrack.api.deps import DB, CurrentActor, Id
 from alstrack.services import sites
 from alstrack.services.sites import SiteIn, SiteOut, SiteUpdate
 
@@ -22,10 +22,10 @@ def list_sites(db: DB, actor: CurrentActor) -> list[SiteOut]:
 
 
 @router.get("/{site_id}")
-def get_site(site_id: int, db: DB, actor: CurrentActor) -> SiteOut:
+def get_site(site_id: Id, db: DB, actor: CurrentActor) -> SiteOut:
     return sites.get_site(db, actor, site_id)
 
 
 @router.patch("/{site_id}")
-def update_site(site_id: int, data: SiteUpdate, db: DB, actor: CurrentActor) -> SiteOut:
+def update_site(site_id: Id, data: SiteUpdate, db: DB, actor: CurrentActor) -> SiteOut:
     return sites.update_site(db, actor, site_id, data)

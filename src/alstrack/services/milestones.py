@@ -52,6 +52,15 @@ def _prepare_milestone(session: Session, ctx: PatientContext, data: MilestoneIn)
         )
     if data.kind != "death" and ctx.death_date and data.occurred_on > ctx.death_date:
         raise InvalidInput.for_field("occurred_on", "must not be after the recorded death")
+    if data.kind == "gastrostomy":
+        scored = _latest_q5a_on_or_after(session, ctx.patient_id, data.occurred_on)
+        if scored is not None:
+            # Item 5a is for patients without a gastrostomy: those visits would be mis-staged.
+            raise InvalidInput.for_field(
+                "occurred_on",
+                f"ALSFRS-R visits on or after this date score item 5a (the latest on "
+                f"{scored.isoformat()}); correct them to 5b or check the date",
+            )
     if data.kind == "death":
         later = _latest_record_after(session, ctx.patient_id, data.occurred_on)
         if later is not None:
@@ -84,6 +93,37 @@ def _latest_record_after(session: Session, patient_id: int, on: date) -> date | 
     return max(found) if found else None
 
 
+def _check_milestone_batch(rows: list[dict[str, Any]]) -> None:
+    """Within one import: each milestone once per patient, and none after that patient's death."""
+    seen: set[tuple[int, str]] = set()
+    deaths = {r["patient_id"]: r["occurred_on"] for r in rows if r["kind"] == "death"}
+    for index, row in enumerate(rows):
+        key = (row["patient_id"], row["kind"])
+        if key in seen:
+            raise InvalidInput.for_field(
+                "kind", f"record {index + 1}: a second {row['kind']} milestone for the same patient"
+            )
+        seen.add(key)
+        death = deaths.get(row["patient_id"])
+        if death is not None and row["occurred_on"] > death:
+            raise InvalidInput.for_field(
+                "occurred_on", f"record {index + 1}: after the death recorded in the same import"
+            )
+
+
+def _latest_q5a_on_or_after(session: Session, patient_id: int, on: date) -> date | None:
+    rows = session.execute(
+        select(InstrumentAssessment.assessed_on, InstrumentAssessment.responses).where(
+            InstrumentAssessment.patient_id == patient_id,
+            InstrumentAssessment.status == "current",
+            InstrumentAssessment.instrument == "alsfrs_r",
+            InstrumentAssessment.assessed_on >= on,
+        )
+    )
+    dates = [d for d, responses in rows if responses.get("q5a") is not None]
+    return max(dates) if dates else None
+
+
 def _present_milestone(row: Milestone, _ctx: PatientContext) -> MilestoneOut:
     return MilestoneOut(**meta(row), kind=row.kind, occurred_on=row.occurred_on)
 
@@ -97,6 +137,7 @@ MILESTONE: RecordKind[MilestoneIn, MilestoneOut] = RecordKind(
     prepare=_prepare_milestone,
     present=_present_milestone,
     order_by="occurred_on",
+    check_batch=_check_milestone_batch,
 )
 
 

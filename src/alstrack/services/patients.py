@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from alstrack.domain.registry import (
@@ -29,6 +29,7 @@ from alstrack.services.context import (
     require_reason,
     today,
 )
+from alstrack.services.sites import study_id_counter
 from alstrack.store import audit
 from alstrack.store.db import Database
 from alstrack.store.models import AlsHistory, Patient, PatientIdentity, SequenceCounter, Site
@@ -185,17 +186,18 @@ def _check_identity(data: IdentityIn) -> None:
         raise InvalidInput.for_field("date_of_birth", "must be in 1900 or later")
 
 
-def _next_study_id(session: Any, site: Site) -> str:
-    name = f"study_id:{site.code}"
-    counter = session.scalars(
-        select(SequenceCounter).where(SequenceCounter.name == name).with_for_update()
-    ).one_or_none()
-    if counter is None:
-        counter = SequenceCounter(name=name, value=0)
-        session.add(counter)
-    counter.value += 1
-    session.flush()
-    return f"{site.code}-{counter.value:05d}"
+def _next_study_id(session: Session, site: Site) -> str:
+    # One atomic statement: concurrent registrations each get their own number (the counter row
+    # is created with the site).
+    value = session.scalar(
+        update(SequenceCounter)
+        .where(SequenceCounter.name == study_id_counter(site.code))
+        .values(value=SequenceCounter.value + 1)
+        .returning(SequenceCounter.value)
+    )
+    if value is None:
+        raise NotFound(f"Site {site.code} has no study-number counter.")
+    return f"{site.code}-{value:05d}"
 
 
 def register_patient(db: Database, actor: Actor, data: PatientIn) -> PatientOut:

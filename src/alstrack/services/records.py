@@ -54,6 +54,8 @@ class RecordKind(Generic[InT, OutT]):
     prepare: Callable[[Session, PatientContext, InT], dict[str, Any]]
     present: Callable[[Any, PatientContext], OutT]
     order_by: str
+    # Checks that span the records of one import (prepare sees only what is stored already).
+    check_batch: Callable[[list[dict[str, Any]]], None] | None = None
 
 
 class Correction(BaseModel, Generic[InT]):
@@ -230,6 +232,8 @@ def add_many(
                 version=1,
             )
             rows.append(values)
+        if kind.check_batch is not None:
+            kind.check_batch(rows)
         ids = insert_rows(session, kind.model.__table__, rows)
         audit.record(
             session,

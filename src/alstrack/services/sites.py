@@ -12,7 +12,7 @@ from alstrack.errors import Conflict, NotFound
 from alstrack.services.context import Actor, audited, now, require_reason
 from alstrack.store import audit
 from alstrack.store.db import Database
-from alstrack.store.models import Site
+from alstrack.store.models import SequenceCounter, Site
 from alstrack.store.versioning import update_versioned
 
 SiteCode = Annotated[str, Field(pattern=r"^[A-Z0-9]{2,16}$", description="2–16 capitals or digits")]
@@ -41,6 +41,11 @@ class SiteOut(BaseModel):
     version: int
 
 
+def study_id_counter(site_code: str) -> str:
+    """The name of the counter that numbers a site's patients."""
+    return f"study_id:{site_code}"
+
+
 def _out(site: Site) -> SiteOut:
     return SiteOut(
         id=site.id,
@@ -62,6 +67,7 @@ def create_site(db: Database, actor: Actor, data: SiteIn) -> SiteOut:
             code=data.code, name=data.name, synthetic=data.synthetic, created_at=at, version=1
         )
         session.add(site)
+        session.add(SequenceCounter(name=study_id_counter(site.code), value=0))
         session.flush()
         audit.record(
             session,

@@ -20,6 +20,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    # Let SQLAlchemy emit BEGIN itself (see _sqlite_begin): the driver would otherwise begin only
+    # at the first INSERT, after a service's checks had read the database outside the transaction.
+    dbapi_connection.isolation_level = None
+
+
+_WRITE = "alstrack_write"
+
+
+def _sqlite_begin(connection: Any) -> None:
+    # A service's transaction takes the write lock at BEGIN, so its checks ("no death recorded
+    # yet", the next study number) and its writes are one step: concurrent writers wait their
+    # turn (busy_timeout) instead of acting on what they read before the other committed.
+    immediate = connection.get_execution_options().get(_WRITE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def json_dumps(value: Any) -> str:
@@ -36,6 +50,7 @@ def make_engine(url: str) -> Engine:
             url, connect_args={"check_same_thread": False}, json_serializer=json_dumps
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(
         url, pool_size=10, max_overflow=10, pool_pre_ping=True, json_serializer=json_dumps
@@ -58,6 +73,7 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         """A session in one transaction: committed on success, rolled back on any error."""
         with self._sessions() as session, session.begin():
+            session.connection(execution_options={_WRITE: True})
             yield session
 
     @contextmanager
