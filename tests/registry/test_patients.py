@@ -86,3 +86,13 @@ def test_the_list_counts_all_visible_patients_and_pages_them(clinic):
     total, page = patients.list_patients(clinic.db, clinic["alice"], limit=2, offset=1)
     assert total == 3
     assert [p.study_id for p in page] == ["NORTH-00002", "NORTH-00003"]
+
+
+def test_an_update_that_changes_nothing_keeps_the_version_and_writes_no_audit(clinic, pat, stored):
+    before = stored()
+    same = patients.update_patient(
+        clinic.db, clinic["alice"], pat.id,
+        PatientUpdate(sex=pat.sex, version=pat.version, reason="checked"),
+    )  # fmt: skip
+    assert same.version == pat.version
+    assert stored() == before

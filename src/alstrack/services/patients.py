@@ -317,6 +317,9 @@ def update_patient(db: Database, actor: Actor, patient_id: int, data: PatientUpd
     reason = require_reason(data.reason)
     with db.transaction() as session:
         patient = load_patient(session, actor, patient_id)
+        if patient.sex == data.sex and patient.version == data.version:
+            # Nothing changes: no new version, no audit entry to review.
+            return patient_out(patient, session.get(AlsHistory, patient_id))
         old = {"sex": patient.sex}
         at = now()
         update_versioned(
