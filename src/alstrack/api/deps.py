@@ -15,12 +15,14 @@ from alstrack.store.db import Database
 _bearer = HTTPBearer(auto_error=False, description="An API token from `alstrack token create`.")
 
 
-def get_db(request: Request) -> Database:
+# Both dependencies are async on purpose: FastAPI runs a sync dependency on the thread pool,
+# and each hop there costs more than the work (a token lookup is one indexed query).
+async def get_db(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 
 
-def get_actor(
+async def get_actor(
     db: Annotated[Database, Depends(get_db)],
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Actor:

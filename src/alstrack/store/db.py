@@ -33,7 +33,8 @@ def _sqlite_begin(connection: Any) -> None:
     # yet", the next study number) and its writes are one step: concurrent writers wait their
     # turn (busy_timeout) instead of acting on what they read before the other committed.
     immediate = connection.get_execution_options().get(_WRITE, False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    # Straight to the driver: this runs once per request, and the statement needs no processing.
+    connection.connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def json_dumps(value: Any) -> str:
