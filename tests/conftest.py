@@ -13,16 +13,20 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, func, select, text
 
 from alstrack.api.app import create_app
 from alstrack.config import Settings
-from alstrack.services import users
+from alstrack.services import patients, users
+from alstrack.services.assessments import InstrumentAssessmentIn
 from alstrack.services.context import Actor
+from alstrack.services.patients import HistoryIn, IdentityIn, PatientIn, PatientOut
 from alstrack.services.sites import SiteIn, create_site
 from alstrack.services.users import UserIn
 from alstrack.store.db import Database
@@ -144,3 +148,66 @@ def api(clinic: Clinic) -> Callable[[str | None], TestClient]:
         return c
 
     return client
+
+
+# --- Pat, the patient most tests use, and a count of everything stored -----------------------
+
+PAT_IDENTITY = IdentityIn(
+    given_name="Pat",
+    family_name="Kowalski",
+    date_of_birth=date(1958, 4, 2),
+    record_number="MRN-4471",
+)
+PAT_HISTORY = HistoryIn(
+    onset_date=date(2023, 1, 16),
+    onset_region="bulbar",
+    diagnosis_date=date(2023, 9, 4),
+    diagnostic_criteria="revised_el_escorial",
+    diagnostic_category="probable",
+    genetics=["c9orf72"],
+    ftd="no",
+    family_history="yes",
+)
+
+
+@pytest.fixture
+def pat(clinic: Any) -> PatientOut:
+    """Pat Kowalski, registered at NORTH by Alice: male, born 1958, bulbar onset in January 2023."""
+    return patients.register_patient(
+        clinic.db,
+        clinic["alice"],
+        PatientIn(
+            site_id=clinic.sites["NORTH"], sex="male", identity=PAT_IDENTITY, history=PAT_HISTORY
+        ),
+    )
+
+
+@pytest.fixture
+def stored(clinic: Any) -> Callable[[], dict[str, int]]:
+    """Rows in every table, audit log included."""
+
+    def count() -> dict[str, int]:
+        with clinic.db.read() as session:
+            return {
+                t.name: session.scalar(select(func.count()).select_from(t)) or 0
+                for t in Base.metadata.sorted_tables
+            }
+
+    return count
+
+
+@pytest.fixture
+def alsfrs() -> Callable[..., InstrumentAssessmentIn]:
+    """An ALSFRS-R form scored 3 on every item (total 36); items given as keywords override."""
+
+    def form(assessed_on: date, by: str = "Dr Wei Chen", **items: Any) -> InstrumentAssessmentIn:
+        responses = {f"q{i}": 3 for i in (1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12)} | {"q5a": 3}
+        responses |= items
+        return InstrumentAssessmentIn(
+            instrument="alsfrs_r",
+            assessed_on=assessed_on,
+            assessed_by=by,
+            responses={k: v for k, v in responses.items() if v is not None},
+        )
+
+    return form

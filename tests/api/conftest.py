@@ -1,58 +1,11 @@
-"""Pat at Northgate, registered through the services, and a count of everything stored."""
+"""JSON bodies for API tests (Pat and the stored-row count come from tests/conftest.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
-
-from alstrack.services import patients
-from alstrack.services.patients import HistoryIn, IdentityIn, PatientIn, PatientOut
-from alstrack.store.models import Base
-
-
-@pytest.fixture
-def pat(clinic: Any) -> PatientOut:
-    """Pat Kowalski, registered at NORTH by Alice: male, born 1958, bulbar onset in January 2023."""
-    return patients.register_patient(
-        clinic.db,
-        clinic["alice"],
-        PatientIn(
-            site_id=clinic.sites["NORTH"],
-            sex="male",
-            identity=IdentityIn(
-                given_name="Pat",
-                family_name="Kowalski",
-                date_of_birth=date(1958, 4, 2),
-                record_number="MRN-4471",
-            ),
-            history=HistoryIn(
-                onset_date=date(2023, 1, 16),
-                onset_region="bulbar",
-                diagnosis_date=date(2023, 9, 4),
-                diagnostic_criteria="revised_el_escorial",
-                diagnostic_category="probable",
-            ),
-        ),
-    )
-
-
-@pytest.fixture
-def stored(clinic: Any) -> Callable[[], dict[str, int]]:
-    """Rows in every table, audit log included."""
-
-    def count() -> dict[str, int]:
-        with clinic.db.read() as session:
-            return {
-                t.name: session.scalar(select(func.count()).select_from(t)) or 0
-                for t in Base.metadata.sorted_tables
-            }
-
-    return count
-
 
 ITEMS = {f"q{i}": 3 for i in (1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12)} | {"q5a": 3}
 
