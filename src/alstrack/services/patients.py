@@ -66,6 +66,17 @@ class IdentityOut(BaseModel):
     version: int
 
 
+def _identity_out(identity: PatientIdentity) -> IdentityOut:
+    return IdentityOut(
+        patient_id=identity.patient_id,
+        given_name=identity.given_name,
+        family_name=identity.family_name,
+        date_of_birth=identity.date_of_birth,
+        record_number=identity.record_number,
+        version=identity.version,
+    )
+
+
 class HistoryIn(BaseModel):
     """ALS history. On a change after first save, ``version`` and ``reason`` are required."""
 
@@ -374,14 +385,7 @@ def get_identity(db: Database, actor: Actor, patient_id: int) -> IdentityOut:
                 )
             ],
         )
-        return IdentityOut(
-            patient_id=patient_id,
-            given_name=identity.given_name,
-            family_name=identity.family_name,
-            date_of_birth=identity.date_of_birth,
-            record_number=identity.record_number,
-            version=identity.version,
-        )
+        return _identity_out(identity)
 
 
 def set_identity(
@@ -407,14 +411,7 @@ def set_identity(
         session.expire_all()
         row = session.get(PatientIdentity, patient_id)
         assert row is not None
-        return IdentityOut(
-            patient_id=patient_id,
-            given_name=row.given_name,
-            family_name=row.family_name,
-            date_of_birth=row.date_of_birth,
-            record_number=row.record_number,
-            version=row.version,
-        )
+        return _identity_out(row)
 
 
 def _record_or_change(

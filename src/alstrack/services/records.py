@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -183,22 +183,30 @@ def add(
         )
         session.add(row)
         session.flush()
-        audit.record(
-            session,
-            [
-                audited(
-                    actor,
-                    at=at,
-                    action="create",
-                    entity=kind.name,
-                    entity_id=row.id,
-                    patient_id=patient_id,
-                    site_id=patient.site_id,
-                    new=_audit_new(_row_values(kind, row)),
-                )
-            ],
-        )
+        values = _row_values(kind, row)
+        audit.record(session, [_created(actor, kind, at, row.id, values, patient.site_id)])
         return kind.present(row, patient_context(session, patient))
+
+
+def _created(
+    actor: Actor,
+    kind: RecordKind[Any, Any],
+    at: datetime,
+    record_id: int,
+    values: dict[str, Any],
+    site_id: int,
+) -> dict[str, Any]:
+    """The audit entry of a new record: its values as stored."""
+    return audited(
+        actor,
+        at=at,
+        action="create",
+        entity=kind.name,
+        entity_id=record_id,
+        patient_id=values["patient_id"],
+        site_id=site_id,
+        new=_audit_new(values),
+    )
 
 
 def add_many(
@@ -238,16 +246,7 @@ def add_many(
         audit.record(
             session,
             [
-                audited(
-                    actor,
-                    at=at,
-                    action="create",
-                    entity=kind.name,
-                    entity_id=row_id,
-                    patient_id=values["patient_id"],
-                    site_id=contexts[values["patient_id"]].site_id,
-                    new=_audit_new(values),
-                )
+                _created(actor, kind, at, row_id, values, contexts[values["patient_id"]].site_id)
                 for row_id, values in zip(ids, rows, strict=True)
             ],
         )
