@@ -12,19 +12,18 @@ from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Any, Self
+from typing import Annotated, Self
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     StrictInt,
     StrictStr,
-    ValidationError,
     model_validator,
 )
 
+from alstrack.domain.datafiles import parse_model, read_text
 from alstrack.errors import FieldError, InvalidInput
 
 __all__ = [
@@ -184,17 +183,7 @@ class Instrument(_Frozen):
 
 def load_instrument(path: Path | Traversable) -> Instrument:
     """Read and check one instrument file; InvalidInput names the file and what is wrong."""
-    where = str(path)
-    try:
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise InvalidInput.for_field(where, f"cannot be read as YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise InvalidInput.for_field(where, "must hold a mapping with code, name, items, ...")
-    try:
-        return Instrument.model_validate(data)
-    except ValidationError as exc:
-        raise InvalidInput.for_field(where, _describe(exc)) from exc
+    return parse_model(read_text(path), str(path), Instrument, holds="code, name, items, ...")
 
 
 def builtin_instruments() -> dict[str, Instrument]:
@@ -214,15 +203,6 @@ def _builtin() -> tuple[tuple[str, Instrument], ...]:
             raise InvalidInput.for_field(str(entry), f"code {instrument.code} is used twice")
         loaded[instrument.code] = instrument
     return tuple(loaded.items())
-
-
-def _describe(exc: ValidationError) -> str:
-    problems = []
-    for error in exc.errors():
-        where = ".".join(str(part) for part in error["loc"])
-        message = error["msg"].removeprefix("Value error, ")
-        problems.append(f"{where}: {message}" if where else message)
-    return "; ".join(problems)
 
 
 # What each outcome promised in the program's source article is measured by, so that every
