@@ -27,27 +27,49 @@ Permission = Literal[
     "identifiers.write",
     "assessments.read",
     "assessments.write",
+    "screenings.read",
+    "screenings.write",
+    "screenings.review",
+    "plans.read",
+    "plans.write",
+    "plans.approve",
     "audit.read",
     "users.write",
+    "rules.write",
 ]
 PERMISSIONS: tuple[str, ...] = get_args(Permission)
 
-_CLINICAL_READ = {"sites.read", "patients.read", "identifiers.read", "assessments.read"}
+_PATHWAY_READ = {"screenings.read", "plans.read"}
+_CLINICAL_READ = {
+    "sites.read",
+    "patients.read",
+    "identifiers.read",
+    "assessments.read",
+} | _PATHWAY_READ
 _CLINICAL_WRITE = {"patients.write", "identifiers.write", "assessments.write"}
+# Coordinators run screenings and draft plans; only physicians resolve reviews and approve.
+_PATHWAY_WRITE = {"screenings.write", "plans.write"}
+_PHYSICIAN_ONLY = {"screenings.review", "plans.approve"}
 
 MATRIX: dict[str, frozenset[str]] = {
     # Clinicians who change records may read their history (the audit trail of their patients).
-    "coordinator": frozenset(_CLINICAL_READ | _CLINICAL_WRITE | {"audit.read"}),
-    "physician": frozenset(_CLINICAL_READ | _CLINICAL_WRITE | {"audit.read"}),
+    "coordinator": frozenset(_CLINICAL_READ | _CLINICAL_WRITE | _PATHWAY_WRITE | {"audit.read"}),
+    "physician": frozenset(
+        _CLINICAL_READ | _CLINICAL_WRITE | _PATHWAY_WRITE | _PHYSICIAN_ONLY | {"audit.read"}
+    ),
     "nurse": frozenset(_CLINICAL_READ | {"assessments.write"}),
-    "lab_technician": frozenset({"sites.read", "patients.read"}),
-    "qa": frozenset({"sites.read", "patients.read", "assessments.read"}),
+    # The lab reads plans: they say which cells, what dose and which collection order.
+    "lab_technician": frozenset({"sites.read", "patients.read", "plans.read"}),
+    "qa": frozenset({"sites.read", "patients.read", "assessments.read"} | _PATHWAY_READ),
     "pharmacovigilance": frozenset(_CLINICAL_READ),
     # Analysts see de-identified data only: no direct identifiers.
-    "data_analyst": frozenset({"sites.read", "patients.read", "assessments.read"}),
+    "data_analyst": frozenset({"sites.read", "patients.read", "assessments.read"} | _PATHWAY_READ),
     "auditor": frozenset(_CLINICAL_READ | {"audit.read"}),
-    # Admins run the installation (sites, users, settings); they do not change clinical records.
-    "admin": frozenset({"sites.read", "sites.write", "patients.read", "audit.read", "users.write"}),
+    # Admins run the installation (sites, users, settings, rule sets); they do not change
+    # clinical records. Installing screening rules is an administrative, audited change.
+    "admin": frozenset(
+        {"sites.read", "sites.write", "patients.read", "audit.read", "users.write", "rules.write"}
+    ),
     # The service account that loads the synthetic demo clinic and runs imports.
     "system": frozenset(PERMISSIONS),
 }

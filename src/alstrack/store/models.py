@@ -189,6 +189,144 @@ class BodyMeasurement(AssessedMixin, Base):
     bmi: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
+class PretreatmentEvaluation(AssessedMixin, Base):
+    """What the clinic found before treatment: the data elements a screening reads.
+
+    ``observations`` maps a data-element name of the rule set to {"value": v, "date": d}; the
+    registry's own facts (ALSFRS-R, spirometry, milestones, history) are read from the registry.
+    """
+
+    __tablename__ = "pretreatment_evaluations"
+    __table_args__ = (Index("ix_pretreatment_evaluations_patient_status", "patient_id", "status"),)
+    observations: Mapped[dict[str, Any]] = mapped_column(json_type())
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class RuleSetVersion(Base):
+    """Every rule file the program has accepted, kept verbatim so a screening can be replayed."""
+
+    __tablename__ = "rule_set_versions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ruleset_id: Mapped[str] = mapped_column(String(64), index=True)
+    version: Mapped[str] = mapped_column(String(40))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    origin: Mapped[str] = mapped_column(String(500))  # "builtin" or the file it came from
+    content: Mapped[str] = mapped_column(Text)
+    accepted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Screening(Base):
+    """One eligibility screening of a registry patient. Never rewritten: a new one is a new row."""
+
+    __tablename__ = "screenings"
+    __table_args__ = (Index("ix_screenings_patient", "patient_id", "id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    evaluation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pretreatment_evaluations.id"), nullable=True
+    )
+    rule_set_version_id: Mapped[int] = mapped_column(ForeignKey("rule_set_versions.id"))
+    ruleset_id: Mapped[str] = mapped_column(String(64))
+    ruleset_version: Mapped[str] = mapped_column(String(40))
+    profile: Mapped[str] = mapped_column(String(64))
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime())
+    verdict: Mapped[str] = mapped_column(String(16))
+    # data-element name -> {"value", "date", "source"}: exactly what the rules read.
+    inputs: Mapped[dict[str, Any]] = mapped_column(json_type())
+    criteria: Mapped[list[dict[str, Any]]] = mapped_column(json_type())
+    screened_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    screened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ElectronicSignature(Base):
+    """A signature: who signed, their printed name, when (UTC), and its meaning (Part 11.50)."""
+
+    __tablename__ = "electronic_signatures"
+    __table_args__ = (Index("ix_electronic_signatures_entity", "entity", "entity_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    username: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(32))
+    meaning: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ScreeningReview(Base):
+    """A physician's decision on one criterion of a screening that needed review."""
+
+    __tablename__ = "screening_reviews"
+    __table_args__ = (UniqueConstraint("screening_id", "criterion_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id"), index=True)
+    criterion_id: Mapped[str] = mapped_column(String(32))
+    decision: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    signature_id: Mapped[int] = mapped_column(ForeignKey("electronic_signatures.id"))
+    decided_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TreatmentPlan(Base):
+    """A personalised plan; its content lives in numbered versions, the latest one in force."""
+
+    __tablename__ = "treatment_plans"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # draft | approved | closed
+    current_version: Mapped[int] = mapped_column(Integer)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class TreatmentPlanVersion(Base):
+    __tablename__ = "treatment_plan_versions"
+    __table_args__ = (UniqueConstraint("plan_id", "number"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("treatment_plans.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    screening_id: Mapped[int] = mapped_column(ForeignKey("screenings.id"))
+    cell_source: Mapped[str] = mapped_column(String(40))
+    route: Mapped[str] = mapped_column(String(16))
+    dose_basis: Mapped[str] = mapped_column(String(8))  # per_kg | fixed
+    cells_per_kg: Mapped[float | None] = mapped_column(Float, nullable=True)
+    fixed_cells: Mapped[float | None] = mapped_column(Float, nullable=True)
+    administrations: Mapped[int] = mapped_column(Integer)
+    interval_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    adjunct_therapies: Mapped[list[Any]] = mapped_column(json_type(), default=list)
+    # The weight the dose and endotoxin limit were computed from, and where it came from.
+    weight_kg: Mapped[float | None] = mapped_column(Float, nullable=True)
+    weight_measured_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    weight_measurement_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    dose_cells: Mapped[float | None] = mapped_column(Float, nullable=True)
+    endotoxin_k_eu_per_kg: Mapped[float] = mapped_column(Float)
+    endotoxin_limit_eu: Mapped[float | None] = mapped_column(Float, nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    approval_signature_id: Mapped[int | None] = mapped_column(
+        ForeignKey("electronic_signatures.id"), nullable=True
+    )
+
+
+class CollectionOrder(Base):
+    """An order to collect the patient's own tissue for an approved autologous plan."""
+
+    __tablename__ = "collection_orders"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("treatment_plans.id"))
+    plan_version_id: Mapped[int] = mapped_column(ForeignKey("treatment_plan_versions.id"))
+    tissue: Mapped[str] = mapped_column(String(24))
+    status: Mapped[str] = mapped_column(String(16))  # open | collected | cancelled
+    ordered_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    ordered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
 class AuditEntry(Base):
     """Append-only: who, when (UTC, server time), what, old and new values, and why."""
 
