@@ -29,6 +29,14 @@ class Settings(BaseSettings):
         default="GLI-Global",
         description="Reference equation for %-predicted FVC/SVC when an entry names none.",
     )
+    ruleset: str = Field(
+        default="msc-als-program",
+        min_length=1,
+        description=(
+            "Id of the rule set screenings use: the latest installed version of it, "
+            "else the shipped one."
+        ),
+    )
     request_threads: int | None = Field(
         default=None,
         ge=1,

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
+from eligibility_cast import AS_OF, SMALL_RULESET
 
 from alstrack.domain.eligibility import (
     Result,
@@ -18,7 +19,6 @@ from alstrack.domain.eligibility import (
     screen,
 )
 from alstrack.errors import InvalidInput
-from conftest import AS_OF, SMALL_RULESET
 
 
 def write(tmp_path: Path, change: Callable[[dict[str, Any]], None]) -> Path:
@@ -143,9 +143,10 @@ def test_it_refuses_a_file_that_is_not_yaml(tmp_path: Path) -> None:
         load_ruleset(path)
 
 
-def test_the_builtin_rule_set_is_the_48_rule_draft() -> None:
+def test_the_builtin_rule_set_is_the_48_rule_draft_plus_the_seeds_adverse_reaction_rule() -> None:
     ruleset = builtin_ruleset()
-    assert len(ruleset.rules) == 48
+    assert len(ruleset.rules) == 49
+    assert "EXC-CELL-002" in {rule.id for rule in ruleset.rules}
     assert ruleset.ruleset.id == "msc-als-program"
     assert "draft" in ruleset.ruleset.version
     assert ruleset.profiles == ("nurown_p3_like", "alsummit_like", "brazil_it_msc_like")

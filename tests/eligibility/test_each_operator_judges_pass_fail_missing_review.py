@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import yaml
+from eligibility_cast import AS_OF
 
 from alstrack.domain.eligibility import (
     OPERATORS,
@@ -16,7 +17,6 @@ from alstrack.domain.eligibility import (
     read_observations,
     screen,
 )
-from conftest import AS_OF
 
 ELEMENTS = {
     "x.int": {"type": "integer"},

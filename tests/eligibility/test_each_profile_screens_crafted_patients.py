@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from eligibility_cast import AS_OF, dated
 
 from alstrack.domain.eligibility import (
     Result,
@@ -14,7 +15,6 @@ from alstrack.domain.eligibility import (
     read_observations,
     screen,
 )
-from conftest import AS_OF, dated
 
 PROFILES = ("nurown_p3_like", "alsummit_like", "brazil_it_msc_like")
 # Thresholds the draft does not know for a profile: always REVIEW, never a guessed PASS.

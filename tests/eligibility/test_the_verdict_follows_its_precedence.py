@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 import yaml
+from eligibility_cast import AS_OF, SMALL_RULESET
 
 from alstrack.domain.eligibility import load_ruleset, read_observations, screen
 from alstrack.errors import InvalidInput
-from conftest import AS_OF, SMALL_RULESET
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from rich.progress import Progress
 
 from alstrack.cli.admin import db_app, token_app, user_app
 from alstrack.cli.common import console, database, err_console, user_errors
+from alstrack.cli.rules import rules_app
 from alstrack.cli.score import score_command
 from alstrack.cli.screen import screen_command
 from alstrack.config import Settings
@@ -29,6 +30,7 @@ app.command("screen")(screen_command)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
+app.add_typer(rules_app, name="rules")
 
 
 @app.command("serve")

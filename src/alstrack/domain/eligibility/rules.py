@@ -17,9 +17,9 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from alstrack.domain.datafiles import describe, parse_model, read_text
 from alstrack.domain.eligibility.operators import OPERATORS
 from alstrack.errors import InvalidInput
 
@@ -34,6 +34,7 @@ __all__ = [
     "RuleSet",
     "builtin_ruleset",
     "load_ruleset",
+    "parse_ruleset",
 ]
 
 GROUPS = ("INC", "EXC", "LP", "DON", "REL", "ADM")
@@ -349,19 +350,14 @@ class RuleSet(_Frozen):
 
 def load_ruleset(path: Path | Traversable) -> RuleSet:
     """Read and check a rule file; InvalidInput names the file, the rule and what is wrong."""
-    where = str(path)
-    try:
-        data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise InvalidInput.for_field(where, f"cannot be read as YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise InvalidInput.for_field(
-            where, "must hold a mapping with ruleset, data_elements, rules"
-        )
-    try:
-        return RuleSet.model_validate(data)
-    except ValidationError as exc:
-        raise InvalidInput.for_field(where, _describe(exc, data)) from exc
+    return parse_ruleset(read_text(path), str(path))
+
+
+def parse_ruleset(text: str, where: str) -> RuleSet:
+    """Check the text of a rule file; InvalidInput names ``where``, the rule and what is wrong."""
+    return parse_model(
+        text, where, RuleSet, holds="ruleset, data_elements, rules", explain=_describe
+    )
 
 
 def builtin_ruleset() -> RuleSet:
@@ -376,15 +372,13 @@ def _builtin() -> RuleSet:
 
 def _describe(exc: ValidationError, data: Mapping[str, Any]) -> str:
     rules = data.get("rules")
-    problems = []
-    for error in exc.errors():
-        loc = list(error["loc"])
+
+    def by_id(loc: list[Any]) -> list[Any]:
         # Name a rule by its id, not its position in the file.
         if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
             rule = rules[loc[1]] if isinstance(rules, list) and loc[1] < len(rules) else None
             if isinstance(rule, dict) and "id" in rule:
                 loc[:2] = [f"rule {rule['id']}"]
-        where = ".".join(str(part) for part in loc)
-        message = error["msg"].removeprefix("Value error, ")
-        problems.append(f"{where}: {message}" if where else message)
-    return "; ".join(problems)
+        return loc
+
+    return describe(exc, by_id)

@@ -1,0 +1,69 @@
+"""Screenings use the newest installed version of the rule set the settings name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rule_documents import WriteRules, northgate_document
+
+from alstrack.config import get_settings
+from alstrack.errors import NotFound
+from alstrack.services import rulesets
+
+
+def test_the_list_marks_the_newest_version_of_each_rule_set_active(
+    clinic: Any, northgate_file: Path, write_rules: WriteRules
+) -> None:
+    adam = clinic["adam"]
+    first = rulesets.install_ruleset(clinic.db, adam, northgate_file)
+    second = rulesets.install_ruleset(
+        clinic.db, adam, write_rules(northgate_document("0.2.0-northgate.2"), "second.yaml")
+    )
+    listed = rulesets.list_versions(clinic.db, clinic["alice"])
+    assert [(v.id, v.version, v.active) for v in listed] == [
+        (second.id, "0.2.0-northgate.2", True),
+        (first.id, "0.2.0-northgate.1", False),
+    ]
+
+
+def test_the_list_shows_the_shipped_version_before_anything_is_installed(clinic: Any) -> None:
+    [shipped] = rulesets.list_versions(clinic.db, clinic["adam"])
+    assert (shipped.origin, shipped.active, shipped.validated) == ("builtin", True, False)
+
+
+def test_a_rule_set_of_another_id_is_used_once_the_setting_names_it(
+    clinic: Any, write_rules: WriteRules, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    document = northgate_document("1.0.0")
+    document["ruleset"]["id"] = "northgate-rules"
+    installed = rulesets.install_ruleset(
+        clinic.db, clinic["adam"], write_rules(document, "own.yaml")
+    )
+    with clinic.db.transaction() as session:
+        assert rulesets.active_ruleset(session).origin == "builtin"
+        assert rulesets.active_ruleset(session, "northgate-rules").version_id == installed.id
+    monkeypatch.setenv("ALSTRACK_RULESET", "northgate-rules")
+    get_settings.cache_clear()
+    assert rulesets.describe_active(clinic.db, clinic["alice"]).version_id == installed.id
+
+
+def test_an_unknown_rule_set_id_is_not_found_by_its_name(clinic: Any) -> None:
+    with (
+        clinic.db.transaction() as session,
+        pytest.raises(NotFound, match="No rule set 'southbank-rules' is installed"),
+    ):
+        rulesets.active_ruleset(session, "southbank-rules")
+
+
+def test_only_a_version_that_does_not_say_draft_counts_as_validated(
+    clinic: Any, northgate_file: Path, write_rules: WriteRules
+) -> None:
+    adam = clinic["adam"]
+    own = rulesets.install_ruleset(clinic.db, adam, northgate_file)
+    draft = rulesets.install_ruleset(
+        clinic.db, adam, write_rules(northgate_document("0.3.0-DRAFT"), "draft.yaml")
+    )
+    assert (own.validated, draft.validated) == (True, False)
+    assert not rulesets.is_validated("builtin", "1.0.0", "0" * 64)
