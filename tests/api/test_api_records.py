@@ -44,6 +44,11 @@ KINDS = {
         {"drug": "riluzole", "start_date": "2023-10-01", "stop_date": "2024-04-01"},
         "stop_date",
     ),
+    "pretreatment-evaluations": (
+        {"assessed_on": ON, "assessed_by": "Dr Wei Chen", "observations": {"lab.inr": 1.0}},
+        {"assessed_on": ON, "assessed_by": "Dr Wei Chen", "observations": {"lab.inr": 1.2}},
+        "observations",
+    ),
 }
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI, status
 from alstrack.api.deps import DB, CurrentActor, Id
 from alstrack.services import records
 from alstrack.services.assessments import BODY_MEASUREMENT, INSTRUMENT_ASSESSMENT, SPIROMETRY
+from alstrack.services.evaluations import PRETREATMENT_EVALUATION
 from alstrack.services.milestones import DRUG_COURSE, MILESTONE
 from alstrack.services.records import Correction, RecordKind, Void
 
@@ -20,6 +21,7 @@ KINDS: dict[str, RecordKind[Any, Any]] = {
     "body-measurements": BODY_MEASUREMENT,
     "milestones": MILESTONE,
     "drug-courses": DRUG_COURSE,
+    "pretreatment-evaluations": PRETREATMENT_EVALUATION,
 }
 
 

@@ -41,7 +41,7 @@ def meta(row: Any) -> dict[str, Any]:
     return {k: getattr(row, k) for k in RecordMeta.model_fields}
 
 
-def _check_visit_date(ctx: PatientContext, assessed_on: date) -> None:
+def check_visit_date(ctx: PatientContext, assessed_on: date) -> None:
     not_in_future("assessed_on", assessed_on, today())
     if ctx.date_of_birth and assessed_on < ctx.date_of_birth:
         raise InvalidInput.for_field("assessed_on", "must not be before the date of birth")
@@ -140,7 +140,7 @@ def _prepare_instrument(
     instrument = instruments.get(data.instrument)
     if instrument is None:
         raise InvalidInput.for_field("instrument", f"one of {', '.join(sorted(instruments))}")
-    _check_visit_date(ctx, data.assessed_on)
+    check_visit_date(ctx, data.assessed_on)
     if data.instrument == ALSFRS_R:
         # Clinicians enter whole points; half points exist only in imported trial data.
         responses: dict[str, Any] = {
@@ -279,7 +279,7 @@ def age_years(date_of_birth: date, on: date) -> float:
 def _prepare_spirometry(
     session: Session, ctx: PatientContext, data: SpirometryIn
 ) -> dict[str, Any]:
-    _check_visit_date(ctx, data.assessed_on)
+    check_visit_date(ctx, data.assessed_on)
     if data.fvc_l is None and data.svc_l is None:
         raise InvalidInput.for_field("fvc_l", "give fvc_l, svc_l or both (litres)")
     if ctx.sex is None:
@@ -368,7 +368,7 @@ class BodyMeasurementOut(RecordMeta):
 
 
 def _prepare_body(session: Session, ctx: PatientContext, data: BodyMeasurementIn) -> dict[str, Any]:
-    _check_visit_date(ctx, data.assessed_on)
+    check_visit_date(ctx, data.assessed_on)
     if data.weight_kg is None and data.height_cm is None:
         raise InvalidInput.for_field("weight_kg", "give weight_kg, height_cm or both")
     anthropometry.check_measurements(weight_kg=data.weight_kg, height_cm=data.height_cm)

@@ -1,0 +1,270 @@
+"""The data elements a screening reads from the registry, each with its date and its source.
+
+One fact has one place: the registry's assessments, history, milestones and drug courses are
+read here; the pretreatment evaluation holds the rest (services/evaluations.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alstrack.domain.eligibility import inputs
+from alstrack.domain.eligibility.operators import NEVER
+from alstrack.services.assessments import ALSFRS_R, derive_alsfrs_many
+from alstrack.services.records import PatientContext
+from alstrack.store.models import (
+    AlsHistory,
+    BodyMeasurement,
+    DrugCourse,
+    InstrumentAssessment,
+    Milestone,
+    Patient,
+    SpirometryTest,
+)
+
+__all__ = ["REGISTRY_ELEMENTS", "Input", "registry_inputs"]
+
+# Data element -> where the registry keeps it (named in the error when someone enters it twice).
+REGISTRY_ELEMENTS: Mapping[str, str] = {
+    "patient.age_years": "date of birth",
+    "patient.sex": "patient record",
+    "patient.weight_kg": "body measurements",
+    "dx.criteria_system": "ALS history",
+    "dx.el_escorial_category": "ALS history",
+    "dx.symptom_onset_date": "ALS history",
+    "dx.diagnosis_date": "ALS history",
+    "dx.familial_als": "ALS history (family history)",
+    "fn.alsfrs_r_total": "ALSFRS-R assessments",
+    "fn.alsfrs_r_slope_per_month": "ALSFRS-R assessments",
+    "resp.svc_percent_predicted": "spirometry",
+    "resp.fvc_percent_predicted": "spirometry",
+    "resp.tracheostomy": "milestones",
+    "resp.niv_in_use": "milestones",
+    "gi.gastrostomy": "milestones",
+    "meds.riluzole": "drug courses",
+    "meds.riluzole_stable_since": "drug courses",
+    "meds.edaravone_last_date": "drug courses",
+}
+
+_MILESTONE_ELEMENTS = {
+    "resp.tracheostomy": "tracheostomy",
+    "resp.niv_in_use": "niv_start",
+    "gi.gastrostomy": "gastrostomy",
+}
+
+
+@dataclass(frozen=True)
+class Input:
+    """One data element as a screening read it. value None: missing, and ``note`` says why."""
+
+    value: Any
+    date: date | None
+    source: str
+    note: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        value = self.value.isoformat() if isinstance(self.value, date) else self.value
+        found: dict[str, Any] = {
+            "value": value,
+            "date": self.date.isoformat() if self.date else None,
+            "source": self.source,
+        }
+        if self.note:
+            found["note"] = self.note
+        return found
+
+
+def registry_inputs(session: Session, ctx: PatientContext, on: date) -> dict[str, Input]:
+    """Every registry data element of a patient as known on day ``on`` (later records unseen)."""
+    found: dict[str, Input] = {}
+    pid = ctx.patient_id
+    patient = session.get(Patient, pid)
+    assert patient is not None
+    found["patient.sex"] = (
+        Input(patient.sex, None, f"patient {pid}")
+        if patient.sex in ("female", "male")
+        else Input(None, None, f"patient {pid}", "sex not recorded")
+    )
+    if ctx.date_of_birth is not None:
+        age = inputs.age_in_full_years(ctx.date_of_birth, on)
+        found["patient.age_years"] = Input(age, None, "identity: date of birth")
+    else:
+        found["patient.age_years"] = Input(None, None, "identity", "no date of birth recorded")
+    found.update(_weight(session, pid, on))
+    found.update(_history(session, pid))
+    found.update(_alsfrs(session, ctx, on))
+    found.update(_spirometry(session, pid, on))
+    found.update(_milestones(session, pid, on))
+    found.update(_drugs(session, pid, on))
+    return found
+
+
+def _current(model: Any, pid: int) -> Any:
+    return select(model).where(model.patient_id == pid, model.status == "current")
+
+
+def _weight(session: Session, pid: int, on: date) -> dict[str, Input]:
+    row = session.scalars(
+        _current(BodyMeasurement, pid)
+        .where(BodyMeasurement.weight_kg.is_not(None), BodyMeasurement.assessed_on <= on)
+        .order_by(BodyMeasurement.assessed_on.desc(), BodyMeasurement.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return {"patient.weight_kg": Input(None, None, "body measurements", "no weight recorded")}
+    return {
+        "patient.weight_kg": Input(row.weight_kg, row.assessed_on, f"body_measurement {row.id}")
+    }
+
+
+def _history(session: Session, pid: int) -> dict[str, Input]:
+    history = session.get(AlsHistory, pid)
+    source = "ALS history"
+    if history is None:
+        note = "no ALS history recorded"
+        return {
+            name: Input(None, None, source, note)
+            for name in (
+                "dx.criteria_system",
+                "dx.el_escorial_category",
+                "dx.symptom_onset_date",
+                "dx.diagnosis_date",
+                "dx.familial_als",
+            )
+        }
+    category = inputs.el_escorial_code(history.diagnostic_criteria, history.diagnostic_category)
+    familial = {"yes": True, "no": False}.get(history.family_history)
+    return {
+        "dx.criteria_system": Input(
+            history.diagnostic_criteria,
+            None,
+            source,
+            None if history.diagnostic_criteria else "diagnostic criteria not recorded",
+        ),
+        "dx.el_escorial_category": Input(
+            category,
+            None,
+            source,
+            None
+            if category
+            else "no revised El Escorial category recorded"
+            + (" (diagnosed by Gold Coast)" if history.diagnostic_criteria == "gold_coast" else ""),
+        ),
+        "dx.symptom_onset_date": Input(
+            history.onset_date, None, source, None if history.onset_date else "onset not recorded"
+        ),
+        "dx.diagnosis_date": Input(
+            history.diagnosis_date,
+            None,
+            source,
+            None if history.diagnosis_date else "diagnosis date not recorded",
+        ),
+        "dx.familial_als": Input(
+            familial, None, source, None if familial is not None else "family history unknown"
+        ),
+    }
+
+
+def _alsfrs(session: Session, ctx: PatientContext, on: date) -> dict[str, Input]:
+    rows = list(
+        session.scalars(
+            _current(InstrumentAssessment, ctx.patient_id)
+            .where(
+                InstrumentAssessment.instrument == ALSFRS_R,
+                InstrumentAssessment.assessed_on <= on,
+            )
+            .order_by(InstrumentAssessment.assessed_on, InstrumentAssessment.id)
+        )
+    )
+    derived = derive_alsfrs_many([(r.responses, r.assessed_on) for r in rows], ctx)
+    scored = [(row, d.total) for row, d in zip(rows, derived, strict=True) if d.total is not None]
+    found: dict[str, Input] = {}
+    if scored:
+        row, total = scored[-1]
+        found["fn.alsfrs_r_total"] = Input(
+            int(total) if float(total).is_integer() else total,
+            row.assessed_on,
+            f"instrument_assessment {row.id}",
+        )
+    else:
+        found["fn.alsfrs_r_total"] = Input(
+            None, None, "ALSFRS-R assessments", "no scored ALSFRS-R recorded"
+        )
+    course = inputs.decline_per_month([(row.assessed_on, float(t)) for row, t in scored], on)
+    ids = ", ".join(
+        str(row.id) for row, _ in scored if course.first and row.assessed_on >= course.first
+    )
+    found["fn.alsfrs_r_slope_per_month"] = Input(
+        None if course.decline is None else round(course.decline, 3),
+        course.last,
+        f"instrument_assessment {ids}" if course.decline is not None else "ALSFRS-R assessments",
+        course.reason,
+    )
+    return found
+
+
+def _spirometry(session: Session, pid: int, on: date) -> dict[str, Input]:
+    position = inputs.parameters().spirometry.position
+    found: dict[str, Input] = {}
+    for name, column in (
+        ("resp.svc_percent_predicted", SpirometryTest.svc_percent_predicted),
+        ("resp.fvc_percent_predicted", SpirometryTest.fvc_percent_predicted),
+    ):
+        row = session.scalars(
+            _current(SpirometryTest, pid)
+            .where(
+                column.is_not(None),
+                SpirometryTest.position == position,
+                SpirometryTest.assessed_on <= on,
+            )
+            .order_by(SpirometryTest.assessed_on.desc(), SpirometryTest.id.desc())
+            .limit(1)
+        ).first()
+        found[name] = (
+            Input(round(getattr(row, column.key), 1), row.assessed_on, f"spirometry_test {row.id}")
+            if row is not None
+            else Input(None, None, "spirometry", f"no {position} measurement recorded")
+        )
+    return found
+
+
+def _milestones(session: Session, pid: int, on: date) -> dict[str, Input]:
+    rows = session.scalars(_current(Milestone, pid).where(Milestone.occurred_on <= on)).all()
+    by_kind = {row.kind: row for row in rows}
+    found = {}
+    for name, kind in _MILESTONE_ELEMENTS.items():
+        row = by_kind.get(kind)
+        found[name] = (
+            Input(True, row.occurred_on, f"milestone {row.id}")
+            if row is not None
+            else Input(False, None, f"milestones: no {kind} recorded")
+        )
+    return found
+
+
+def _drugs(session: Session, pid: int, on: date) -> dict[str, Input]:
+    rows = session.scalars(_current(DrugCourse, pid)).all()
+    courses = [inputs.DrugCourse(r.drug, r.start_date, r.stop_date) for r in rows]
+    ids = {(r.drug, r.start_date): r.id for r in rows}
+    found: dict[str, Input] = {}
+    riluzole = inputs.drug_on(courses, "riluzole", on)
+    if riluzole is None:
+        found["meds.riluzole"] = Input(False, None, "drug courses: no riluzole course on that day")
+        found["meds.riluzole_stable_since"] = Input(None, None, "drug courses", "not on riluzole")
+    else:
+        source = f"drug_course {ids[('riluzole', riluzole.start)]}"
+        found["meds.riluzole"] = Input(True, None, source)
+        found["meds.riluzole_stable_since"] = Input(riluzole.start, None, source)
+    last = inputs.last_taken(courses, "edaravone", on)
+    found["meds.edaravone_last_date"] = (
+        Input(NEVER, None, "drug courses: no edaravone course recorded")
+        if last is None
+        else Input(last, None, "drug courses (edaravone)")
+    )
+    return found

@@ -1,0 +1,416 @@
+"""Screen a registry patient for eligibility, store the screening, and record physicians' reviews.
+
+A screening reads the patient's latest pretreatment evaluation and the registry as they stood on
+its as-of day, evaluates the rule set in force under a profile, and stores the rule set version,
+the profile, the as-of time, every input with its date and source, and every criterion. It is
+never rewritten: new facts mean a new screening. A physician decides each REVIEW criterion with
+a reason and a signature; an exclusion that failed cannot be overridden (domain/eligibility/review).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alstrack.domain.eligibility import Observation, RuleSet, read_observations, screen
+from alstrack.domain.eligibility.review import (
+    Decision,
+    Status,
+    check_decision,
+    standing,
+)
+from alstrack.errors import Conflict, InvalidInput, NotFound, StepRefused
+from alstrack.services.context import Actor, audited, load_patient, now
+from alstrack.services.records import patient_context
+from alstrack.services.rulesets import active_ruleset
+from alstrack.services.screening_inputs import Input, registry_inputs
+from alstrack.services.signatures import SignatureOut, present, sign
+from alstrack.store import audit
+from alstrack.store.db import Database
+from alstrack.store.models import (
+    ElectronicSignature,
+    Patient,
+    PretreatmentEvaluation,
+    Screening,
+    ScreeningReview,
+)
+
+__all__ = [
+    "ReviewIn",
+    "ReviewOut",
+    "ScreeningIn",
+    "ScreeningOut",
+    "get_screening",
+    "list_screenings",
+    "review_criterion",
+    "screen_patient",
+    "standing_of",
+]
+
+
+class ScreeningIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    profile: str | None = Field(
+        default=None, description="Threshold profile of the rule set; its default if omitted"
+    )
+    as_of: datetime | None = Field(
+        default=None,
+        description="Reference time (with a time zone); now if omitted. Not in the future.",
+    )
+    evaluation_id: int | None = Field(
+        default=None,
+        description="Pretreatment evaluation to read; the latest on or before as_of if omitted",
+    )
+
+
+class ReviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    criterion_id: str = Field(description="Id of a criterion whose result is REVIEW")
+    decision: Decision = Field(
+        description="accept: the finding does not stop treatment; exclude: it does"
+    )
+    reason: Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class ReviewOut(BaseModel):
+    criterion_id: str
+    decision: str
+    reason: str
+    decided_at: datetime
+    signature: SignatureOut
+
+
+class CriterionOut(BaseModel):
+    id: str
+    group: str
+    result: str
+    value: Any
+    threshold: Any
+    effect: str
+    sources: list[str]
+    certainty: str
+    reason: str
+    review: ReviewOut | None = None
+
+
+class ScreeningOut(BaseModel):
+    id: int
+    patient_id: int
+    evaluation_id: int | None
+    rule_set_version_id: int
+    ruleset_id: str
+    ruleset_version: str
+    profile: str
+    as_of: datetime
+    verdict: str = Field(description="As computed when screened; never rewritten")
+    status: Status = Field(description="The verdict with the physicians' review decisions")
+    open_reviews: list[str]
+    criteria: list[CriterionOut]
+    inputs: dict[str, Any] = Field(description="Every data element read: value, date, source")
+    screened_by: int
+    screened_at: datetime
+
+
+def screen_patient(db: Database, actor: Actor, patient_id: int, data: ScreeningIn) -> ScreeningOut:
+    """Screen a patient with the rule set in force and store the screening."""
+    actor.require("screenings.write")
+    with db.transaction() as session:
+        patient = load_patient(session, actor, patient_id, lock=True)
+        at = now()
+        as_of = _as_of(data.as_of, at)
+        ctx = patient_context(session, patient)
+        if ctx.death_date is not None and ctx.death_date <= as_of.date():
+            raise StepRefused(f"Patient {patient_id} has a recorded death ({ctx.death_date}).")
+        active = active_ruleset(session)
+        evaluation = _evaluation(session, patient_id, data.evaluation_id, as_of.date())
+        found = registry_inputs(session, ctx, as_of.date())
+        if evaluation is not None:
+            found.update(_entered(evaluation))
+        observations, notes = _observations(active.ruleset, found)
+        result = screen(active.ruleset, observations, as_of=as_of, profile=data.profile)
+        stored_inputs = {}
+        for name, item in sorted(found.items()):
+            shown = item.as_json()
+            if name in notes:
+                shown["note"] = notes[name]
+                shown["value"] = None
+            stored_inputs[name] = shown
+        row = Screening(
+            patient_id=patient_id,
+            evaluation_id=evaluation.id if evaluation is not None else None,
+            rule_set_version_id=active.version_id,
+            ruleset_id=result.ruleset_id,
+            ruleset_version=result.ruleset_version,
+            profile=result.profile,
+            as_of=as_of,
+            verdict=result.verdict.value,
+            inputs=stored_inputs,
+            criteria=[_criterion_json(c) for c in result.criteria],
+            screened_by=actor.user_id,
+            screened_at=at,
+        )
+        session.add(row)
+        session.flush()
+        audit.record(
+            session,
+            [
+                audited(
+                    actor,
+                    at=at,
+                    action="screen",
+                    entity="screening",
+                    entity_id=row.id,
+                    patient_id=patient_id,
+                    site_id=patient.site_id,
+                    new={
+                        "verdict": row.verdict,
+                        "ruleset": f"{row.ruleset_id} {row.ruleset_version}",
+                        "rule_set_version_id": row.rule_set_version_id,
+                        "profile": row.profile,
+                        "as_of": as_of,
+                        "evaluation_id": row.evaluation_id,
+                    },
+                )
+            ],
+        )
+        return _present(session, row)
+
+
+def review_criterion(db: Database, actor: Actor, screening_id: int, data: ReviewIn) -> ScreeningOut:
+    """A physician decides one REVIEW criterion, with a reason and a signature ('reviewed')."""
+    actor.require("screenings.review")
+    reason = data.reason.strip()
+    if not reason:
+        raise InvalidInput.for_field("reason", "a reason is required")
+    with db.transaction() as session:
+        row, patient = _load(session, actor, screening_id, lock=True)
+        check_decision(row.criteria, data.criterion_id, data.decision)
+        earlier = session.scalars(
+            select(ScreeningReview).where(
+                ScreeningReview.screening_id == screening_id,
+                ScreeningReview.criterion_id == data.criterion_id,
+            )
+        ).first()
+        if earlier is not None:
+            raise Conflict(
+                f"{data.criterion_id} of screening {screening_id} was decided already "
+                f"({earlier.decision}); screen again to decide afresh."
+            )
+        at = now()
+        signature = sign(
+            session,
+            actor,
+            meaning="reviewed",
+            entity="screening",
+            entity_id=f"{screening_id}/{data.criterion_id}",
+            at=at,
+        )
+        session.add(
+            ScreeningReview(
+                screening_id=screening_id,
+                criterion_id=data.criterion_id,
+                decision=data.decision,
+                reason=reason,
+                signature_id=signature.id,
+                decided_by=actor.user_id,
+                decided_at=at,
+            )
+        )
+        session.flush()
+        audit.record(
+            session,
+            [
+                audited(
+                    actor,
+                    at=at,
+                    action="review",
+                    entity="screening",
+                    entity_id=screening_id,
+                    patient_id=row.patient_id,
+                    site_id=patient.site_id,
+                    new={
+                        "criterion_id": data.criterion_id,
+                        "decision": data.decision,
+                        "signature_id": signature.id,
+                        "meaning": "reviewed",
+                    },
+                    reason=reason,
+                )
+            ],
+        )
+        return _present(session, row)
+
+
+def get_screening(db: Database, actor: Actor, screening_id: int) -> ScreeningOut:
+    actor.require("screenings.read")
+    with db.read() as session:
+        return _present(session, _load(session, actor, screening_id)[0])
+
+
+def list_screenings(db: Database, actor: Actor, patient_id: int) -> list[ScreeningOut]:
+    """A patient's screenings, newest first."""
+    actor.require("screenings.read")
+    with db.read() as session:
+        load_patient(session, actor, patient_id)
+        rows = session.scalars(
+            select(Screening)
+            .where(Screening.patient_id == patient_id)
+            .order_by(Screening.id.desc())
+        )
+        return [_present(session, row) for row in rows]
+
+
+def standing_of(session: Session, screening: Screening) -> Status:
+    """Where a stored screening stands now, its reviews counted (what a treatment plan rests on)."""
+    return standing(screening.verdict, screening.criteria, _decisions(session, screening.id)).status
+
+
+def _as_of(given: datetime | None, at: datetime) -> datetime:
+    if given is None:
+        return at
+    if given.tzinfo is None:
+        raise InvalidInput.for_field("as_of", "must carry a time zone, e.g. 2026-11-26T09:00Z")
+    if given > at:
+        raise InvalidInput.for_field("as_of", f"must not be in the future (now {at.isoformat()})")
+    return given
+
+
+def _evaluation(
+    session: Session, patient_id: int, evaluation_id: int | None, on: date
+) -> PretreatmentEvaluation | None:
+    if evaluation_id is None:
+        return session.scalars(
+            select(PretreatmentEvaluation)
+            .where(
+                PretreatmentEvaluation.patient_id == patient_id,
+                PretreatmentEvaluation.status == "current",
+                PretreatmentEvaluation.assessed_on <= on,
+            )
+            .order_by(PretreatmentEvaluation.assessed_on.desc(), PretreatmentEvaluation.id.desc())
+            .limit(1)
+        ).first()
+    row = session.get(PretreatmentEvaluation, evaluation_id)
+    if row is None or row.patient_id != patient_id:
+        raise InvalidInput.for_field(
+            "evaluation_id", f"no pretreatment evaluation {evaluation_id} of this patient"
+        )
+    if row.status != "current":
+        raise InvalidInput.for_field(
+            "evaluation_id", f"evaluation {evaluation_id} is {row.status.replace('_', ' ')}"
+        )
+    if row.assessed_on > on:
+        raise InvalidInput.for_field(
+            "evaluation_id", f"evaluation {evaluation_id} is dated after as_of ({on})"
+        )
+    return row
+
+
+def _entered(evaluation: PretreatmentEvaluation) -> dict[str, Input]:
+    source = f"pretreatment_evaluation {evaluation.id}"
+    return {
+        name: Input(
+            entry["value"],
+            date.fromisoformat(entry["date"]) if entry.get("date") else None,
+            source,
+        )
+        for name, entry in evaluation.observations.items()
+    }
+
+
+def _observations(
+    ruleset: RuleSet, found: dict[str, Input]
+) -> tuple[dict[str, Observation], dict[str, str]]:
+    """Typed observations for the rules; a value this rule set cannot read is noted, not used."""
+    observations: dict[str, Observation] = {}
+    notes: dict[str, str] = {}
+    for name, item in found.items():
+        if item.value is None:
+            continue
+        raw = item.as_json()
+        try:
+            observations.update(
+                read_observations(ruleset, {name: {"value": raw["value"], "date": raw["date"]}})
+            )
+        except InvalidInput as exc:
+            notes[name] = f"not read: {exc.fields[0].message}"
+    return observations, notes
+
+
+def _criterion_json(criterion: Any) -> dict[str, Any]:
+    return {
+        "id": criterion.id,
+        "group": criterion.group,
+        "result": criterion.result.value,
+        "value": criterion.value,
+        "threshold": criterion.threshold,
+        "effect": criterion.effect,
+        "sources": list(criterion.sources),
+        "certainty": criterion.certainty,
+        "reason": criterion.reason,
+    }
+
+
+def _load(
+    session: Session, actor: Actor, screening_id: int, *, lock: bool = False
+) -> tuple[Screening, Patient]:
+    row = session.get(Screening, screening_id)
+    if row is None:
+        raise NotFound(f"No screening {screening_id}.")
+    try:
+        patient = load_patient(session, actor, row.patient_id, lock=lock)
+    except NotFound:
+        raise NotFound(f"No screening {screening_id}.") from None
+    return row, patient
+
+
+def _reviews(
+    session: Session, screening_id: int
+) -> list[tuple[ScreeningReview, ElectronicSignature]]:
+    rows = session.execute(
+        select(ScreeningReview, ElectronicSignature)
+        .join(ElectronicSignature, ElectronicSignature.id == ScreeningReview.signature_id)
+        .where(ScreeningReview.screening_id == screening_id)
+        .order_by(ScreeningReview.id)
+    )
+    return [(review, signature) for review, signature in rows]
+
+
+def _decisions(session: Session, screening_id: int) -> dict[str, str]:
+    return {review.criterion_id: review.decision for review, _ in _reviews(session, screening_id)}
+
+
+def _present(session: Session, row: Screening) -> ScreeningOut:
+    reviews = {
+        review.criterion_id: ReviewOut(
+            criterion_id=review.criterion_id,
+            decision=review.decision,
+            reason=review.reason,
+            decided_at=review.decided_at,
+            signature=present(signature),
+        )
+        for review, signature in _reviews(session, row.id)
+    }
+    now_standing = standing(
+        row.verdict, row.criteria, {cid: r.decision for cid, r in reviews.items()}
+    )
+    return ScreeningOut(
+        id=row.id,
+        patient_id=row.patient_id,
+        evaluation_id=row.evaluation_id,
+        rule_set_version_id=row.rule_set_version_id,
+        ruleset_id=row.ruleset_id,
+        ruleset_version=row.ruleset_version,
+        profile=row.profile,
+        as_of=row.as_of,
+        verdict=row.verdict,
+        status=now_standing.status,
+        open_reviews=list(now_standing.open_reviews),
+        criteria=[CriterionOut(**c, review=reviews.get(c["id"])) for c in row.criteria],
+        inputs=row.inputs,
+        screened_by=row.screened_by,
+        screened_at=row.screened_at,
+    )
