@@ -1,15 +1,30 @@
 """The permission matrix as data is what the services enforce: every role, every permission."""
 
+import tempfile
 from datetime import date
 from itertools import count
+from pathlib import Path
 
 import pytest
+import yaml
 
 from alstrack.domain.permissions import MATRIX, PERMISSIONS, ROLES
-from alstrack.errors import PermissionDenied
-from alstrack.services import audit_trail, patients, records, sites, timeline, users
+from alstrack.errors import NotFound, PermissionDenied, StepRefused
+from alstrack.services import (
+    audit_trail,
+    patients,
+    plans,
+    records,
+    rulesets,
+    screenings,
+    sites,
+    timeline,
+    users,
+)
 from alstrack.services.assessments import BODY_MEASUREMENT, BodyMeasurementIn
 from alstrack.services.patients import IdentityIn, PatientIn
+from alstrack.services.plans import ApprovalIn, PlanIn
+from alstrack.services.screenings import ReviewIn, ScreeningIn, screen_patient
 from alstrack.services.sites import SiteIn
 from alstrack.services.users import UserIn
 
@@ -20,6 +35,34 @@ def _bare_patient(clinic):
     return patients.register_patient(
         clinic.db, clinic.system, PatientIn(site_id=clinic.sites["NORTH"])
     ).id
+
+
+def _program_rule_file() -> Path:
+    """The shipped rule set under a new version name, as a program would install it."""
+    data = yaml.safe_load(rulesets.shipped_file().read_text(encoding="utf-8"))
+    data["ruleset"]["version"] = f"program-{next(_n)}"
+    path = Path(tempfile.mkdtemp()) / "program-rules.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+def _refused_after_the_permission_check(error, call):
+    """A call the permission check lets through and a later check refuses with ``error``."""
+    with pytest.raises(error):
+        call()
+
+
+def _plan_on_a_new_screening(clinic, patient_id):
+    """A plan on a screening of a patient with nothing recorded: never a plannable one."""
+    screening = screen_patient(clinic.db, clinic.system, patient_id, ScreeningIn())
+    return PlanIn(
+        screening_id=screening.id,
+        cell_source="allogeneic_uc_msc",
+        route="intravenous",
+        dose_basis="fixed",
+        fixed_cells=1e8,
+        administrations=1,
+    )
 
 
 # One service call per permission; each needs that permission and no other.
@@ -54,6 +97,22 @@ CALLS = {
         UserIn(
             username=f"locum{next(_n)}", display_name="Locum", role="nurse", site_codes=["NORTH"]
         ),
+    ),
+    "rules.write": lambda c, a, p: rulesets.install_ruleset(c.db, a, _program_rule_file()),
+    "screenings.read": lambda c, a, p: screenings.list_screenings(c.db, a, p),
+    "screenings.write": lambda c, a, p: screenings.screen_patient(c.db, a, p, ScreeningIn()),
+    "screenings.review": lambda c, a, p: _refused_after_the_permission_check(
+        NotFound,
+        lambda: screenings.review_criterion(
+            c.db, a, 10**9, ReviewIn(criterion_id="INC-PROG-001", decision="accept", reason="r")
+        ),
+    ),
+    "plans.read": lambda c, a, p: plans.list_plans(c.db, a, p),
+    "plans.write": lambda c, a, p: _refused_after_the_permission_check(
+        StepRefused, lambda: plans.create_plan(c.db, a, p, _plan_on_a_new_screening(c, p))
+    ),
+    "plans.approve": lambda c, a, p: _refused_after_the_permission_check(
+        NotFound, lambda: plans.approve_plan(c.db, a, 10**9, ApprovalIn(number=1, version=1))
     ),
 }
 

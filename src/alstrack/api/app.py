@@ -9,7 +9,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 
 from alstrack import __version__
-from alstrack.api import errors, meta, patients, records, sites
+from alstrack.api import errors, meta, patients, plans, records, rulesets, screenings, sites
 from alstrack.api.errors import ErrorResponse
 from alstrack.config import Settings, get_settings
 from alstrack.store.db import Database
@@ -54,6 +54,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(meta.router)
     app.include_router(sites.router)
     app.include_router(patients.router)
+    app.include_router(rulesets.router)
     records.include(app)
+    app.include_router(screenings.router)
+    app.include_router(plans.router)
     app.include_router(pages.router)
     return app
