@@ -5,14 +5,15 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from alstrack.analysis.synthetic import SyntheticPatient, simulate_clinic
 from alstrack.domain import spirometry
-from alstrack.services import records, users
+from alstrack.domain.eligibility.review import PLANNABLE
+from alstrack.services import plans, records, screenings, users
 from alstrack.services.assessments import (
     BODY_MEASUREMENT,
     INSTRUMENT_ASSESSMENT,
@@ -22,9 +23,12 @@ from alstrack.services.assessments import (
     SpirometryIn,
     age_years,
 )
-from alstrack.services.context import Actor
+from alstrack.services.context import Actor, now
+from alstrack.services.evaluations import PRETREATMENT_EVALUATION, EvaluationIn
 from alstrack.services.milestones import DRUG_COURSE, MILESTONE, DrugCourseIn, MilestoneIn
 from alstrack.services.patients import HistoryIn, IdentityIn, PatientIn, register_patient
+from alstrack.services.plans import ApprovalIn, PlanIn
+from alstrack.services.screenings import ReviewIn, ScreeningIn
 from alstrack.services.sites import SiteIn, create_site
 from alstrack.services.users import UserIn
 from alstrack.store.db import Database
@@ -77,10 +81,15 @@ def load_demo(
         )
         tokens[username] = users.issue_token(db, actor, username, "demo")
     assessments = 0
+    loaded = []
     for index, sp in enumerate(simulate_clinic(patients, seed, today)):
-        assessments += _load_patient(db, actor, site_ids[index % len(site_ids)], sp)
+        pid = _load_patient(db, actor, site_ids[index % len(site_ids)], sp)
+        assessments += 3 * len(sp.visits)
+        loaded.append((pid, sp))
         if progress:
             progress(1)
+    physician = users.authenticate(db, tokens["chen"])
+    _pathway(db, actor, physician, loaded)
     return DemoResult(patients=patients, assessments=assessments, tokens=tokens)
 
 
@@ -184,7 +193,121 @@ def _load_patient(db: Database, actor: Actor, site_id: int, sp: SyntheticPatient
             )
         )
     records.add_many(db, actor, SPIROMETRY, spiro)
-    return 3 * len(sp.visits)
+    return pid
+
+
+# What the demo physician finds at the pretreatment evaluation: nothing, except for a few
+# patients who show each of the source article's three contraindications.
+_EVALUATION: dict[str, object] = {
+    "resp.invasive_ventilation": False,
+    "resp.diaphragm_pacing": False,
+    "meds.immunosuppressant_current": False,
+    "meds.immunosuppressant_last_date": "never",
+    "meds.investigational_agent_last_date": "never",
+    "meds.anticoagulant_class": "none",
+    "consent.signed": True,
+    "consent.version_includes_evidence_status_disclosure": True,
+    "hx.prior_cell_or_stem_cell_therapy": False,
+    "hx.active_malignancy": False,
+    "hx.hematologic_malignancy_or_mds_or_mpn": False,
+    "hx.autoimmune_disease": False,
+    "hx.immunodeficiency": False,
+    "hx.other_neurological_disease": False,
+    "hx.unstable_medical_condition": False,
+    "hx.substance_abuse_last_12_months": False,
+    "inf.active_systemic_infection": False,
+    "inf.skin_infection_at_procedure_site": False,
+    "inf.hiv_positive": False,
+    "inf.hbv_positive": False,
+    "inf.hcv_positive": False,
+    "inf.htlv_positive": False,
+    "inf.syphilis_positive": False,
+    "repro.pregnant": False,
+    "repro.breastfeeding": False,
+    "repro.wocbp_without_contraception": False,
+    "lab.ast_x_uln": 0.8,
+    "lab.alt_x_uln": 0.9,
+    "lab.creatinine_x_uln": 0.8,
+    "lab.platelets_10e9_per_l": 240.0,
+    "lab.inr": 1.0,
+    "csf.baseline_inflammation": False,
+    "neuro.raised_icp_or_mass_lesion": False,
+    "spine.anatomy_precludes_lp": False,
+    "proc.can_lie_still_for_procedure": True,
+    "vitals.temperature_c": 36.7,
+    "vitals.heart_rate_bpm": 74,
+}
+_CONTRAINDICATIONS: tuple[dict[str, object], ...] = (
+    {"inf.active_systemic_infection": True, "vitals.temperature_c": 38.6},
+    {"hx.autoimmune_disease": True},
+    {
+        "hx.prior_cell_or_stem_cell_therapy": True,
+        "hx.prior_cell_therapy_adverse_reaction": True,
+    },
+)
+_CANDIDATES = 20  # patients evaluated and screened in the demo
+_PLANS: tuple[dict[str, object], ...] = (
+    # NurOwn-like: 3 intrathecal doses of 125 x 10^6 autologous cells 8 weeks apart.
+    {
+        "cell_source": "autologous_bm_msc",
+        "route": "intrathecal",
+        "dose_basis": "fixed",
+        "fixed_cells": 125e6,
+        "administrations": 3,
+        "interval_days": 56,
+        "adjunct_therapies": [{"therapy": "physiotherapy"}, {"therapy": "mri_checkup"}],
+    },
+    # Lenzumestrocel-like: 1 x 10^6 cells/kg intrathecally, twice, 26 days apart.
+    {
+        "cell_source": "allogeneic_uc_msc",
+        "route": "intrathecal",
+        "dose_basis": "per_kg",
+        "cells_per_kg": 1e6,
+        "administrations": 2,
+        "interval_days": 26,
+        "adjunct_therapies": [{"therapy": "physiotherapy"}],
+    },
+)
+
+
+def _pathway(
+    db: Database, actor: Actor, physician: Actor, loaded: list[tuple[int, SyntheticPatient]]
+) -> None:
+    """Evaluate and screen the first living patients; the demo physician reviews and plans."""
+    # The newly diagnosed are the ones a clinic evaluates first.
+    living = [(pid, sp) for pid, sp in loaded if sp.visits and "death" not in dict(sp.milestones)]
+    living.sort(key=lambda item: item[1].diagnosis_date, reverse=True)
+    planned = 0
+    for index, (pid, sp) in enumerate(living[:_CANDIDATES]):
+        on = sp.visits[-1].visit_date
+        observations = dict(_EVALUATION)
+        if index % 4 == 3:
+            observations.update(_CONTRAINDICATIONS[(index // 4) % len(_CONTRAINDICATIONS)])
+        evaluation = EvaluationIn(
+            assessed_on=on, assessed_by="Dr Wei Chen (demo)", observations=observations
+        )
+        records.add(db, actor, PRETREATMENT_EVALUATION, pid, evaluation)
+        as_of = min(datetime.combine(on, time(10, 0), UTC), now())
+        screening = screenings.screen_patient(
+            db, actor, pid, ScreeningIn(profile="alsummit_like", as_of=as_of)
+        )
+        for criterion in screening.open_reviews:
+            screening = screenings.review_criterion(
+                db,
+                physician,
+                screening.id,
+                ReviewIn(
+                    criterion_id=criterion,
+                    decision="accept",
+                    reason="Demo: reviewed with the patient's records; acceptable for treatment",
+                ),
+            )
+        if screening.status in PLANNABLE and planned < len(_PLANS):
+            content = PlanIn.model_validate(_PLANS[planned] | {"screening_id": screening.id})
+            plan = plans.create_plan(db, physician, pid, content)
+            approval = ApprovalIn(number=plan.current_version, version=plan.version)
+            plans.approve_plan(db, physician, plan.id, approval)
+            planned += 1
 
 
 def write_tokens(path: Path, tokens: dict[str, str]) -> None:
