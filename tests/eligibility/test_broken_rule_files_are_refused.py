@@ -34,6 +34,14 @@ def age_rule(document: dict[str, Any]) -> dict[str, Any]:
     return rule
 
 
+def rename_loose(document: dict[str, Any], name: str) -> None:
+    """The profile loose renamed everywhere the file names it."""
+    profiles = document["ruleset"]["profiles"]
+    profiles[name] = profiles.pop("loose")
+    age_rule(document)["threshold"][name] = age_rule(document)["threshold"].pop("loose")
+    document["rules"][1]["effect"][name] = document["rules"][1]["effect"].pop("loose")
+
+
 def test_it_loads_the_good_file(tmp_path: Path) -> None:
     ruleset = load_ruleset(write(tmp_path, lambda d: None))
     assert ruleset.profiles == ("strict", "loose")
@@ -111,6 +119,48 @@ CHANGES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
         lambda d: age_rule(d).update(treshold=[1, 2]),
         "rule INC-AGE-001.treshold",
     ),
+    (
+        "inclusion rule that blocks a procedure",
+        lambda d: age_rule(d).update(effect="block_procedure"),
+        "INC-AGE-001: effect block_procedure is not for INC- rules, which exclude or flag; "
+        "block_procedure belongs to LP- rules",
+    ),
+    (
+        "exclusion rule that blocks a release under one profile",
+        lambda d: d["rules"][1].update(effect={"strict": "exclude", "loose": "block_release"}),
+        "EXC-IMM-001: effect block_release (profile loose) is not for EXC- rules",
+    ),
+    (
+        "procedure rule that excludes",
+        lambda d: age_rule(d).update(id="LP-AGE-001"),
+        "LP-AGE-001: effect exclude is not for LP- rules, which block_procedure or flag; "
+        "exclude belongs to INC-, EXC- rules",
+    ),
+    (
+        "release rule that blocks a procedure",
+        lambda d: age_rule(d).update(id="REL-AGE-001", effect="block_procedure"),
+        "REL-AGE-001: effect block_procedure is not for REL- rules, which block_release or flag",
+    ),
+    (
+        "rule id longer than 32 characters",
+        lambda d: age_rule(d).update(id="INC-" + "A" * 26 + "-001"),
+        "rule INC-" + "A" * 26 + "-001.id: at most 32 characters (it has 34)",
+    ),
+    (
+        "profile name longer than 64 characters",
+        lambda d: rename_loose(d, "l" * 65),
+        "ruleset.profiles." + "l" * 65 + ".[key]: at most 64 characters (it has 65)",
+    ),
+    (
+        "rule set id longer than 64 characters",
+        lambda d: d["ruleset"].update(id="s" * 65),
+        "ruleset.id: at most 64 characters (it has 65)",
+    ),
+    (
+        "version longer than 40 characters",
+        lambda d: d["ruleset"].update(version="1." + "0" * 39),
+        "ruleset.version: at most 40 characters (it has 41)",
+    ),
 ]
 
 
@@ -125,6 +175,49 @@ def test_it_refuses_a_broken_rule_file(
         load_ruleset(path)
     assert str(path) in str(caught.value)
     assert reason in str(caught.value)
+
+
+def test_names_at_the_column_limits_are_accepted(tmp_path: Path) -> None:
+    def longest(d: dict[str, Any]) -> None:
+        rename_loose(d, "l" * 64)
+        d["ruleset"].update(id="s" * 64, version="1" * 40)
+        age_rule(d).update(id="INC-" + "A" * 24 + "-001")
+
+    ruleset = load_ruleset(write(tmp_path, longest))
+    assert ruleset.profiles == ("strict", "l" * 64)
+    assert len(ruleset.rules[0].id) == 32
+
+
+def test_it_reports_every_failing_rule_at_once(tmp_path: Path) -> None:
+    def two_broken_rules(d: dict[str, Any]) -> None:
+        age_rule(d).update(operator="roughly")
+        d["rules"][1].update(effect="block_procedure")
+
+    path = write(tmp_path, two_broken_rules)
+    with pytest.raises(InvalidInput) as caught:
+        load_ruleset(path)
+    assert [(f.field, f.message.split(":")[0]) for f in caught.value.fields] == [
+        (str(path), "rule INC-AGE-001"),
+        (str(path), "rule EXC-IMM-001"),
+    ]
+    assert "unknown operator 'roughly'" in caught.value.fields[0].message
+    assert "block_procedure is not for EXC- rules" in caught.value.fields[1].message
+
+
+def test_it_reports_every_schema_error_at_once(tmp_path: Path) -> None:
+    def three_schema_errors(d: dict[str, Any]) -> None:
+        age_rule(d).update(treshold=[1, 2])
+        d["rules"][1].update(verification="heard")
+        d["ruleset"].update(version="")
+
+    path = write(tmp_path, three_schema_errors)
+    with pytest.raises(InvalidInput) as caught:
+        load_ruleset(path)
+    where = [f.message.split(":")[0] for f in caught.value.fields]
+    assert "ruleset.version" in where
+    assert "rule INC-AGE-001.treshold" in where
+    assert any(w.startswith("rule EXC-IMM-001.verification") for w in where)
+    assert str(path) in str(caught.value)
 
 
 def test_it_accepts_an_explicit_null_threshold_as_review(tmp_path: Path) -> None:

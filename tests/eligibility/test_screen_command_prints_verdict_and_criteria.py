@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from alstrack.cli.main import app
+from alstrack.domain.eligibility import builtin_ruleset
 
 AS_OF = "2026-11-01"
 
@@ -28,7 +29,10 @@ def test_it_prints_exactly_the_json_shape(tmp_path: Path, maria: dict[str, Any])
     result = run(write(tmp_path, maria), "--as-of", AS_OF)
     assert result.exit_code == 0, result.output
     output = json.loads(result.stdout)
-    assert list(output) == ["verdict", "criteria"]
+    assert list(output) == ["ruleset", "version", "profile", "as_of", "verdict", "criteria"]
+    shipped = builtin_ruleset().ruleset
+    assert (output["ruleset"], output["version"]) == (shipped.id, shipped.version)
+    assert (output["profile"], output["as_of"]) == ("nurown_p3_like", "2026-11-01T00:00:00+00:00")
     assert output["verdict"] == "needs_review"
     for criterion in output["criteria"]:
         assert set(criterion) == {
@@ -58,6 +62,7 @@ def test_it_exits_0_for_a_patient_who_is_not_eligible(
 def test_it_uses_the_profile_asked_for(tmp_path: Path, maria: dict[str, Any]) -> None:
     result = run(write(tmp_path, maria), "--as-of", AS_OF, "--profile", "alsummit_like")
     output = json.loads(result.stdout)
+    assert output["profile"] == "alsummit_like"
     review = [c["id"] for c in output["criteria"] if c["result"] == "REVIEW"]
     assert review == ["EXC-IMSUP-001"]
 

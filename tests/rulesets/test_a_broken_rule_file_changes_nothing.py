@@ -39,6 +39,21 @@ BREAKS: list[tuple[str, Callable[[Document], None], str]] = [
         "INC-DUR-001: profile northgate has no threshold for dx.symptom_onset_date",
     ),
     ("duplicate id", _a_second_cell_rule, "EXC-CELL-001: the id is used twice"),
+    (
+        "rule id too long to store",
+        lambda d: rule(d, "EXC-CELL-002").update(id="EXC-" + "C" * 26 + "-002"),
+        f"rule EXC-{'C' * 26}-002.id: at most 32 characters",
+    ),
+    (
+        "profile name too long to store",
+        lambda d: add_profile(d, "n" * 65),
+        f"ruleset.profiles.{'n' * 65}.[key]: at most 64 characters",
+    ),
+    (
+        "inclusion rule that blocks a procedure",
+        lambda d: rule(d, "INC-AGE-001").update(effect="block_procedure"),
+        "INC-AGE-001: effect block_procedure is not for INC- rules",
+    ),
 ]
 
 

@@ -24,7 +24,10 @@ def test_the_system_account_may_install_a_rule_set(clinic: Any, northgate_file: 
 
 
 @pytest.mark.parametrize("username", ["alice", "chen", "olga", "adam"])
-def test_screening_readers_and_admins_see_the_versions(clinic: Any, username: str) -> None:
+def test_screening_readers_and_admins_see_the_versions(
+    clinic: Any, northgate_file: Path, username: str
+) -> None:
+    rulesets.install_ruleset(clinic.db, clinic["adam"], northgate_file)
     assert rulesets.list_versions(clinic.db, clinic[username])
     assert rulesets.describe_active(clinic.db, clinic[username]).id == "msc-als-program"
 

@@ -28,7 +28,10 @@ def test_the_list_marks_the_newest_version_of_each_rule_set_active(
     ]
 
 
-def test_the_list_shows_the_shipped_version_before_anything_is_installed(clinic: Any) -> None:
+def test_the_list_shows_the_shipped_version_once_a_screening_stored_it(clinic: Any) -> None:
+    assert rulesets.list_versions(clinic.db, clinic["adam"]) == []
+    with clinic.db.transaction() as session:
+        rulesets.active_ruleset(session, store_as=clinic["alice"])
     [shipped] = rulesets.list_versions(clinic.db, clinic["adam"])
     assert (shipped.origin, shipped.active, shipped.validated) == ("builtin", True, False)
 
@@ -41,12 +44,22 @@ def test_a_rule_set_of_another_id_is_used_once_the_setting_names_it(
     installed = rulesets.install_ruleset(
         clinic.db, clinic["adam"], write_rules(document, "own.yaml")
     )
+    assert not installed.active
+    assert not any(v.active for v in rulesets.list_versions(clinic.db, clinic["alice"]))
     with clinic.db.transaction() as session:
         assert rulesets.active_ruleset(session).origin == "builtin"
         assert rulesets.active_ruleset(session, "northgate-rules").version_id == installed.id
     monkeypatch.setenv("ALSTRACK_RULESET", "northgate-rules")
     get_settings.cache_clear()
     assert rulesets.describe_active(clinic.db, clinic["alice"]).version_id == installed.id
+    [listed] = rulesets.list_versions(clinic.db, clinic["alice"])
+    assert (listed.id, listed.active) == (installed.id, True)
+
+
+def test_installing_under_the_configured_id_reports_it_active(
+    clinic: Any, northgate_file: Path
+) -> None:
+    assert rulesets.install_ruleset(clinic.db, clinic["adam"], northgate_file).active
 
 
 def test_an_unknown_rule_set_id_is_not_found_by_its_name(clinic: Any) -> None:
@@ -55,15 +68,3 @@ def test_an_unknown_rule_set_id_is_not_found_by_its_name(clinic: Any) -> None:
         pytest.raises(NotFound, match="No rule set 'southbank-rules' is installed"),
     ):
         rulesets.active_ruleset(session, "southbank-rules")
-
-
-def test_only_a_version_that_does_not_say_draft_counts_as_validated(
-    clinic: Any, northgate_file: Path, write_rules: WriteRules
-) -> None:
-    adam = clinic["adam"]
-    own = rulesets.install_ruleset(clinic.db, adam, northgate_file)
-    draft = rulesets.install_ruleset(
-        clinic.db, adam, write_rules(northgate_document("0.3.0-DRAFT"), "draft.yaml")
-    )
-    assert (own.validated, draft.validated) == (True, False)
-    assert not rulesets.is_validated("builtin", "1.0.0", "0" * 64)

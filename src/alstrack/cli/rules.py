@@ -12,8 +12,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from alstrack.cli.common import console, database, err_console, user_errors
-from alstrack.errors import InvalidInput
+from alstrack.domain.eligibility import RuleSet
+from alstrack.errors import InvalidInput, NotFound
 from alstrack.services import rulesets, users
+from alstrack.services.context import Actor
+from alstrack.store.db import Database
 
 rules_app = typer.Typer(help="Check, install and list screening rule sets.", no_args_is_help=True)
 
@@ -41,7 +44,10 @@ def _rule_file_errors() -> Iterator[None]:
 
 @rules_app.command("check")
 def rules_check(path: RuleFile) -> None:
-    """Check a rule file as installing it would, without a database. Exit 1 if it is broken."""
+    """Check a rule file as installing it would, without a database. Exit 1 if it is broken.
+
+    Every problem found is printed, one a line: the file, the rule id and the reason.
+    """
     with _rule_file_errors():
         ruleset = rulesets.check_file(path)
     meta = ruleset.ruleset
@@ -51,6 +57,14 @@ def rules_check(path: RuleFile) -> None:
         highlight=False,
         soft_wrap=True,
     )
+    console.print(_validation(ruleset), highlight=False, soft_wrap=True)
+
+
+def _validation(ruleset: RuleSet) -> str:
+    declared = ruleset.ruleset.validation
+    if declared is None:
+        return f"{DRAFT} (no ruleset.validation declared in the file)"
+    return f"Declared validated by {declared.by} on {declared.date.isoformat()}"
 
 
 @rules_app.command("install")
@@ -76,8 +90,22 @@ def rules_install(
         highlight=False,
         soft_wrap=True,
     )
-    if not version.validated:
+    if not version.active:
+        console.print(
+            f"Not in use: screenings use the rule set ALSTRACK_RULESET names; set it to "
+            f"{version.ruleset_id} to use this one.",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if version.validation is None:
         console.print(DRAFT)
+    else:
+        console.print(
+            f"Declared validated by {version.validation.by} on "
+            f"{version.validation.date.isoformat()}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @rules_app.command("list")
@@ -85,17 +113,42 @@ def rules_list() -> None:
     """List the stored rule set versions, newest first, marking the one screenings use."""
     with user_errors():
         db = database()
-        versions = rulesets.list_versions(db, users.system_actor(db))
-    table = Table("#", "rule set", "version", "profiles", "accepted (UTC)", "origin", "status")
+        system = users.system_actor(db)
+        versions = rulesets.list_versions(db, system)
+        unstored = None if any(v.active for v in versions) else _unstored_note(db, system)
+    # Nothing is cut short: the version keeps its width and the other columns wrap around it.
+    table = Table()
+    longest = max((len(v.version) for v in versions), default=0)
+    for header in ("#", "rule set", "version", "profiles", "accepted (UTC)", "origin", "status"):
+        if header == "version":
+            table.add_column(header, no_wrap=True, min_width=longest)
+        else:
+            table.add_column(header, overflow="fold")
     for v in versions:
-        status = ["active" if v.active else "", "" if v.validated else DRAFT]
+        status = ["active" if v.active else "", "validated" if v.validated else "DRAFT"]
         table.add_row(
             str(v.id),
             v.ruleset_id,
             v.version,
-            ", ".join(v.profiles),
+            "\n".join(v.profiles),
             v.accepted_at.strftime("%Y-%m-%d %H:%M"),
             v.origin,
             "\n".join(s for s in status if s),
         )
     console.print(table)
+    if not all(v.validated for v in versions):
+        console.print(DRAFT)
+    if unstored:
+        console.print(unstored, highlight=False, soft_wrap=True)
+
+
+def _unstored_note(db: Database, actor: Actor) -> str:
+    """What screenings use when no stored version is active."""
+    try:
+        active = rulesets.describe_active(db, actor)
+    except NotFound as exc:
+        return str(exc)
+    return (
+        f"In use: the shipped rule set {active.id} {active.version} ({DRAFT}), not stored yet: "
+        "the first screening stores it."
+    )

@@ -1,6 +1,7 @@
-"""`alstrack screen`: evaluate one patient's data elements against the screening rule set.
+"""`alstrack screen`: evaluate one patient's data elements against a screening rule set.
 
-Reads a JSON file, touches no database, and prints the verdict with every criterion.
+Reads a JSON file (and, with --rules, a program's own rule file), touches no database, and
+prints the verdict with every criterion.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from alstrack.domain.eligibility import (
     screen,
 )
 from alstrack.errors import AlstrackError, InvalidInput
+from alstrack.services.rulesets import check_file
 
 __all__ = ["ScreenFormat", "screen_command", "screening_json"]
 
@@ -45,19 +47,31 @@ def screen_command(
     output_format: Annotated[
         ScreenFormat, typer.Option("--format", help="Output format.")
     ] = ScreenFormat.json,
+    rules: Annotated[
+        Path | None,
+        typer.Option(
+            "--rules",
+            metavar="FILE",
+            help="A program's own rule file, checked as `alstrack rules check` does "
+            "(default: the shipped DRAFT rule set).",
+        ),
+    ] = None,
 ) -> None:
-    """Screen a patient for eligibility with the built-in DRAFT rule set (not clinically
-    validated).
+    """Screen a patient for eligibility against a rule set, without a database.
 
-    Each value in INPUT is plain or {"value": v, "date": "YYYY-MM-DD"}; a rule may limit how
-    old a value may be, and an older one counts as missing. The verdict (eligible,
-    needs_review, not_eligible or incomplete) comes from the inclusion (INC-) and exclusion
-    (EXC-) criteria; lumbar-puncture checks (LP-) are reported but do not change it. A date
-    alone means 00:00 UTC of that day; without --as-of the screening is as of now (UTC).
-    Exit 0 whenever the patient was evaluated, 1 when the input or options are wrong.
+    The rule set is the shipped one (a DRAFT, not clinically validated) or, with --rules, a
+    program's own file. Each value in INPUT is plain or {"value": v, "date": "YYYY-MM-DD"}; a
+    rule may limit how old a value may be, and an older one counts as missing. The verdict
+    (eligible, needs_review, not_eligible or incomplete) comes from the inclusion (INC-) and
+    exclusion (EXC-) criteria; lumbar-puncture checks (LP-) are reported but do not change it.
+    A date alone means 00:00 UTC of that day; without --as-of the screening is as of now (UTC).
+    JSON output: {"ruleset", "version", "profile", "as_of", "verdict", "criteria": [{"id",
+    "result", "value", "threshold", "effect", "source", "certainty", "reason"}]}.
+    Exit 0 whenever the patient was evaluated, 1 when the input, the rule file or an option
+    is wrong.
     """
     try:
-        ruleset = builtin_ruleset()
+        ruleset = builtin_ruleset() if rules is None else check_file(rules)
         result = _screen_file(ruleset, source, profile, _reference_time(as_of))
     except AlstrackError as error:
         typer.echo(f"alstrack screen: {error}", err=True)
@@ -65,7 +79,7 @@ def screen_command(
     if output_format is ScreenFormat.json:
         typer.echo(json.dumps(screening_json(result), indent=2, ensure_ascii=False))
     else:
-        typer.echo(_text(ruleset, result))
+        typer.echo(_text(ruleset, result, own_file=rules is not None))
 
 
 def _screen_file(ruleset: RuleSet, source: Path, profile: str | None, at: datetime) -> Screening:
@@ -97,8 +111,13 @@ def _reference_time(as_of: str | None) -> datetime:
 
 
 def screening_json(result: Screening) -> dict[str, Any]:
-    """The screening as {"verdict", "criteria": [{"id", "result", "value", ...}]}."""
+    """The screening as {"ruleset", "version", "profile", "as_of", "verdict", "criteria":
+    [{"id", "result", "value", ...}]}."""
     return {
+        "ruleset": result.ruleset_id,
+        "version": result.ruleset_version,
+        "profile": result.profile,
+        "as_of": result.as_of.isoformat(),
         "verdict": result.verdict.value,
         "criteria": [_criterion_json(c) for c in result.criteria],
     }
@@ -117,9 +136,15 @@ def _criterion_json(criterion: Criterion) -> dict[str, Any]:
     }
 
 
-def _text(ruleset: RuleSet, result: Screening) -> str:
+def _text(ruleset: RuleSet, result: Screening, *, own_file: bool) -> str:
+    declared = ruleset.ruleset.validation if own_file else None
+    status = (
+        "DRAFT, not clinically validated"
+        if declared is None
+        else f"declared validated by {declared.by} on {declared.date.isoformat()}"
+    )
     lines = [
-        f"Rule set {result.ruleset_id} {result.ruleset_version} — DRAFT, not clinically validated",
+        f"Rule set {result.ruleset_id} {result.ruleset_version} — {status}",
         f"Profile {result.profile}, as of {result.as_of.isoformat()}",
         f"Verdict: {result.verdict.value}",
         "",

@@ -2,14 +2,15 @@
 
 A file that fails the check stores nothing, so screenings go on with the last good version.
 Each stored version keeps its text and the SHA-256 of its bytes: a screening names exactly the
-rules it applied.
+rules it applied. Reading which rule set is in use never writes; only a caller that acts
+(a screening) stores the shipped rule set, and audits it.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -21,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from alstrack.config import get_settings
+from alstrack.domain.eligibility.operators import OPERATORS
 from alstrack.domain.eligibility.rules import (
     Certainty,
     Effect,
@@ -37,21 +39,35 @@ from alstrack.store.models import RuleSetVersion, User
 
 BUILTIN = "builtin"
 _VALIDATED = (
-    "Whether the program declares it clinically validated: false for the shipped file and for "
-    "any version whose name says draft"
+    "Whether the program declares the file clinically validated (ruleset.validation in the "
+    "file): never for the shipped file"
 )
 
 
 @dataclass(frozen=True)
 class ActiveRuleSet:
-    """The rule set screenings use now and the stored version row it came from."""
+    """The rule set screenings use now and the stored version row it came from.
+
+    version_id is None while the shipped rule set in use is not stored yet: the first
+    screening stores it (``active_ruleset(session, store_as=actor)``).
+    """
 
     ruleset: RuleSet
-    version_id: int
+    version_id: int | None
     origin: str
     sha256: str
-    accepted_at: datetime
+    accepted_at: datetime | None
     validated: bool
+
+    @property
+    def stored(self) -> bool:
+        return self.version_id is not None
+
+
+class ValidationOut(BaseModel):
+    status: str
+    by: str
+    date: date
 
 
 class RuleSetVersionOut(BaseModel):
@@ -61,14 +77,41 @@ class RuleSetVersionOut(BaseModel):
     sha256: str
     origin: str = Field(description='"builtin" or the file it was installed from')
     accepted_at: datetime
-    active: bool = Field(description="Whether screenings of this rule set id use this version now")
+    active: bool = Field(description="Whether screenings use this version now")
     validated: bool = Field(description=_VALIDATED)
+    validation: ValidationOut | None = Field(description="Who validated it and when, if declared")
     profiles: list[str]
 
 
 class ProfileOut(BaseModel):
     name: str
     description: str
+
+
+class DataElementOut(BaseModel):
+    name: str = Field(description="As an evaluation or screening input names it")
+    type: str
+    unit: str | None
+    codes: list[str] | None = Field(description="The allowed values of a code element")
+    range: tuple[float, float] | None = Field(description="[low, high] a value must lie in")
+    note: str | None
+    accepts_never: bool = Field(description='Whether "never" stands for a date never reached')
+
+
+class CheckOut(BaseModel):
+    data_elements: list[str]
+    operator: str
+    threshold: Any = Field(
+        description="null where the operator takes a threshold: none is known for this "
+        "profile, so a value gives REVIEW (a physician decides)"
+    )
+    takes_threshold: bool
+
+
+class PlanOut(BaseModel):
+    effect: Effect
+    checks: list[CheckOut] = Field(description="Empty: nothing to check, the rule gives REVIEW")
+    review: bool = Field(description="Whether a value present gives REVIEW for want of a threshold")
 
 
 class RuleOut(BaseModel):
@@ -80,18 +123,29 @@ class RuleOut(BaseModel):
     sources: list[str]
     verification: Certainty | dict[str, Certainty] = Field(description="One, or one per source")
     max_age_days: int | None
+    applies_if: dict[str, Any] | None
+    note: str | None
+    plans: dict[str, PlanOut] = Field(
+        description="Per profile the rule belongs to: its data elements, operators and thresholds"
+    )
 
 
 class ActiveRuleSetOut(BaseModel):
     id: str
     version: str
-    version_id: int = Field(description="The stored version row screenings reference")
+    version_id: int | None = Field(
+        description="The stored version row screenings reference; null until the shipped rule "
+        "set is stored by the first screening"
+    )
+    stored: bool
     sha256: str
     origin: str
-    accepted_at: datetime
+    accepted_at: datetime | None
     validated: bool = Field(description=_VALIDATED)
+    validation: ValidationOut | None
     default_profile: str
     profiles: list[ProfileOut]
+    data_elements: list[DataElementOut]
     rules: list[RuleOut]
     sources: dict[str, dict[str, Any]]
 
@@ -107,9 +161,10 @@ def _shipped() -> tuple[str, str]:
     return content.decode("utf-8"), hashlib.sha256(content).hexdigest()
 
 
-def is_validated(origin: str, version: str, sha256: str) -> bool:
-    """Only a program can validate rules: the shipped file and any draft version are not."""
-    return origin != BUILTIN and sha256 != _shipped()[1] and "draft" not in version.lower()
+def is_validated(ruleset: RuleSet, origin: str, sha256: str) -> bool:
+    """Only a program can validate rules, by declaring it in its file: never the shipped file."""
+    shipped = origin == BUILTIN or sha256 == _shipped()[1]
+    return not shipped and ruleset.ruleset.validation is not None
 
 
 # Parsed rule sets by SHA-256: checking a file is costly, so each content is checked once.
@@ -125,13 +180,14 @@ def _parsed(row: RuleSetVersion) -> RuleSet:
 
 
 def _active(row: RuleSetVersion) -> ActiveRuleSet:
+    ruleset = _parsed(row)
     return ActiveRuleSet(
-        ruleset=_parsed(row),
+        ruleset=ruleset,
         version_id=row.id,
         origin=row.origin,
         sha256=row.sha256,
         accepted_at=row.accepted_at,
-        validated=is_validated(row.origin, row.version, row.sha256),
+        validated=is_validated(ruleset, row.origin, row.sha256),
     )
 
 
@@ -150,82 +206,116 @@ def _by_sha256(session: Session, sha256: str) -> RuleSetVersion | None:
     return session.scalars(stmt).first()
 
 
-def _store_shipped(session: Session) -> RuleSetVersion:
+def _by_version(session: Session, ruleset_id: str, version: str) -> RuleSetVersion | None:
+    stmt = select(RuleSetVersion).where(
+        RuleSetVersion.ruleset_id == ruleset_id, RuleSetVersion.version == version
+    )
+    return session.scalars(stmt).first()
+
+
+def active_ruleset(
+    session: Session, ruleset_id: str | None = None, *, store_as: Actor | None = None
+) -> ActiveRuleSet:
+    """The newest installed version of a rule set (default: the ``ruleset`` setting).
+
+    With none installed, the shipped rule set. While it is not stored, ``store_as`` stores it
+    (and audits that, by that actor) so that a screening can reference it; without
+    ``store_as`` nothing is written and version_id is None. Until a program installs its own
+    file, a new release's shipped rule set takes over from the one an earlier release stored;
+    a program's own file stays in force until replaced. Runs in the caller's transaction.
+    """
+    wanted = ruleset_id or get_settings().ruleset
+    row = _latest(session, wanted)
+    if wanted != builtin_ruleset().ruleset.id:
+        if row is None:
+            raise NotFound(
+                f"No rule set {wanted!r} is installed; install its file with "
+                "`alstrack rules install FILE --as USERNAME`."
+            )
+        return _active(row)
     content, sha256 = _shipped()
-    row = _by_sha256(session, sha256)
-    if row is not None:
-        return row
+    if row is not None and (row.origin != BUILTIN or row.sha256 == sha256):
+        return _active(row)
+    held = _by_sha256(session, sha256)
+    if held is not None:
+        return _active(held)
+    if store_as is not None:
+        return _active(_store_shipped(session, store_as, content, sha256))
+    return ActiveRuleSet(builtin_ruleset(), None, BUILTIN, sha256, None, validated=False)
+
+
+def _store_shipped(session: Session, actor: Actor, content: str, sha256: str) -> RuleSetVersion:
     meta = builtin_ruleset().ruleset
+    at = now()
     row = RuleSetVersion(
         ruleset_id=meta.id,
         version=meta.version,
         sha256=sha256,
         origin=BUILTIN,
         content=content,
-        accepted_at=now(),
+        accepted_at=at,
     )
     try:
-        # A savepoint: another transaction storing it at the same moment wins, and we read its row.
+        # A savepoint: another transaction storing it at the same moment wins (and audits it),
+        # and we read its row.
         with session.begin_nested():
             session.add(row)
             session.flush()
     except IntegrityError:
-        row = _by_sha256(session, sha256)
-        if row is None:
-            raise
+        held = _by_sha256(session, sha256)
+        if held is not None:
+            return held
+        taken = _by_version(session, meta.id, meta.version)
+        raise Conflict(
+            f"The shipped rule set {meta.id} {meta.version} cannot be stored: rule set version "
+            f"{taken.id if taken else '?'} holds other content under that version name. "
+            "Install the program's own file (`alstrack rules install`), or ask the release "
+            "for a shipped file with a version of its own."
+        ) from None
+    audit.record(session, [_audit_entry(actor, at, "store", row, {})])
     _PARSED.setdefault(sha256, builtin_ruleset())
     return row
 
 
-def active_ruleset(session: Session, ruleset_id: str | None = None) -> ActiveRuleSet:
-    """The newest installed version of a rule set (default: the ``ruleset`` setting).
+def _audit_entry(
+    actor: Actor, at: datetime, action: str, row: RuleSetVersion, extra: dict[str, Any]
+) -> dict[str, Any]:
+    new = {"ruleset_id": row.ruleset_id, "version": row.version, "sha256": row.sha256}
+    new |= {"origin": row.origin, **extra}
+    return audited(
+        actor, at=at, action=action, entity="rule_set_version", entity_id=row.id, new=new
+    )
 
-    With none installed, the shipped rule set, stored as a version row the first time so that
-    every screening references a stored version (and again when a release ships a new one).
-    Runs in the caller's transaction; never commits.
-    """
-    wanted = ruleset_id or get_settings().ruleset
-    row = _latest(session, wanted)
-    shipped = wanted == builtin_ruleset().ruleset.id
-    if row is None and not shipped:
-        raise NotFound(
-            f"No rule set {wanted!r} is installed; install its file with "
-            "`alstrack rules install FILE --as USERNAME`."
-        )
-    # Until a program installs its own file, a new release's shipped rule set takes over from
-    # the one an earlier release stored; a program's own file stays in force until replaced.
-    if row is None or (shipped and row.origin == BUILTIN and row.sha256 != _shipped()[1]):
-        row = _store_shipped(session)
-    return _active(row)
+
+def _active_version_id(session: Session) -> int | None:
+    """The stored version screenings of the configured rule set use now, if any."""
+    try:
+        return active_ruleset(session).version_id
+    except NotFound:
+        return None
 
 
 def check_file(path: Path) -> RuleSet:
     """Read and check a rule file as installing it would, without a database."""
-    ruleset = parse_ruleset(_read(path)[0], str(path))
-    _fits_its_columns(ruleset, str(path))
-    return ruleset
+    return parse_ruleset(_read(path)[0], str(path))
 
 
 def install_ruleset(db: Database, actor: Actor, path: Path) -> RuleSetVersionOut:
     """Check a rule file and store it as the newest version of its rule set (admin or system).
 
     A file that fails the check raises InvalidInput naming the file, the rule and the reason, and
-    stores nothing: screenings go on with the version they used.
+    stores nothing: screenings go on with the version they used. ``active`` in the answer says
+    whether screenings use it now (its id is the configured ALSTRACK_RULESET).
     """
     actor.require("rules.write")
     where = str(path)
     content, sha256 = _read(path)
     ruleset = parse_ruleset(content, where)
-    _fits_its_columns(ruleset, where)
     meta = ruleset.ruleset
     with db.transaction() as session:
-        held = _by_sha256(session, sha256)
-        if held is not None:
-            raise Conflict(
-                f"{where} is installed already: rule set version {held.id} "
-                f"({held.ruleset_id} {held.version}) holds the same content."
-            )
-        _refuse_a_taken_version(session, meta.id, meta.version, sha256, where)
+        clash = _clash(session, meta.id, meta.version, sha256, where)
+        if clash is not None:
+            raise clash
         at = now()
         row = RuleSetVersion(
             ruleset_id=meta.id,
@@ -235,78 +325,101 @@ def install_ruleset(db: Database, actor: Actor, path: Path) -> RuleSetVersionOut
             content=content,
             accepted_at=at,
         )
-        session.add(row)
-        session.flush()
-        audit.record(
-            session,
-            [
-                audited(
-                    actor,
-                    at=at,
-                    action="install",
-                    entity="rule_set_version",
-                    entity_id=row.id,
-                    new={
-                        "ruleset_id": row.ruleset_id,
-                        "version": row.version,
-                        "sha256": row.sha256,
-                        "origin": row.origin,
-                        "profiles": list(ruleset.profiles),
-                    },
-                )
-            ],
-        )
+        try:
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+        except IntegrityError:
+            # Another installation committed between the check above and this insert.
+            raise _clash(session, meta.id, meta.version, sha256, where) or Conflict(
+                f"{meta.id} {meta.version} was installed by someone else at the same moment: "
+                "see `alstrack rules list`."
+            ) from None
+        extra = {"profiles": list(ruleset.profiles)}
+        audit.record(session, [_audit_entry(actor, at, "install", row, extra)])
         _PARSED[sha256] = ruleset
-        return _version_out(row, ruleset, active=True)
+        return _version_out(row, ruleset, active=_active_version_id(session) == row.id)
 
 
 def list_versions(db: Database, actor: Actor) -> list[RuleSetVersionOut]:
-    """Every stored rule set version, newest first, marking the one screenings use."""
+    """Every stored rule set version, newest first, marking the one screenings use (if stored)."""
     _require_read(actor)
-    _ensure_stored(db, get_settings().ruleset)
     with db.read() as session:
+        active_id = _active_version_id(session)
         rows = session.scalars(select(RuleSetVersion).order_by(RuleSetVersion.id.desc())).all()
-        newest: dict[str, int] = {}
-        for row in rows:
-            newest.setdefault(row.ruleset_id, row.id)
-        return [_version_out(r, _parsed(r), active=newest[r.ruleset_id] == r.id) for r in rows]
+        return [_version_out(r, _parsed(r), active=r.id == active_id) for r in rows]
 
 
 def describe_active(db: Database, actor: Actor, ruleset_id: str | None = None) -> ActiveRuleSetOut:
-    """The rule set screenings use now: its profiles, rules and sources."""
+    """The rule set screenings use now: its data elements, profiles, rules and sources."""
     _require_read(actor)
-    _ensure_stored(db, ruleset_id or get_settings().ruleset)
     with db.read() as session:
         active = active_ruleset(session, ruleset_id)
     ruleset = active.ruleset
+    meta = ruleset.ruleset
     return ActiveRuleSetOut(
-        id=ruleset.ruleset.id,
-        version=ruleset.ruleset.version,
+        id=meta.id,
+        version=meta.version,
         version_id=active.version_id,
+        stored=active.stored,
         sha256=active.sha256,
         origin=active.origin,
         accepted_at=active.accepted_at,
         validated=active.validated,
-        default_profile=ruleset.ruleset.default_profile,
+        validation=_validation_out(ruleset) if active.validated else None,
+        default_profile=meta.default_profile,
         profiles=[
             ProfileOut(name=name, description=profile.description)
-            for name, profile in ruleset.ruleset.profiles.items()
+            for name, profile in meta.profiles.items()
         ],
-        rules=[
-            RuleOut(
-                id=rule.id,
-                group=rule.group,
-                category=rule.category,
-                description=rule.description,
-                effect=rule.effect,
-                sources=list(rule.sources),
-                verification=rule.verification,
-                max_age_days=rule.max_age_days,
+        data_elements=[
+            DataElementOut(
+                name=name,
+                type=element.type,
+                unit=element.unit,
+                codes=list(element.values) if element.values else None,
+                range=element.range,
+                note=element.note,
+                accepts_never=element.accepts_never,
             )
-            for rule in ruleset.rules
+            for name, element in ruleset.data_elements.items()
         ],
+        rules=_rules_out(ruleset),
         sources=ruleset.sources,
     )
+
+
+def _rules_out(ruleset: RuleSet) -> list[RuleOut]:
+    plans: dict[str, dict[str, PlanOut]] = {rule.id: {} for rule in ruleset.rules}
+    for profile in ruleset.profiles:
+        for rule, plan in ruleset.plans(profile):
+            checks = [
+                CheckOut(
+                    data_elements=list(check.elements),
+                    operator=check.operator,
+                    threshold=check.threshold,
+                    takes_threshold=OPERATORS[check.operator].needs_threshold,
+                )
+                for check in plan.checks
+            ]
+            review = not checks or any(c.takes_threshold and c.threshold is None for c in checks)
+            plans[rule.id][profile] = PlanOut(effect=plan.effect, checks=checks, review=review)
+    return [
+        RuleOut(
+            id=rule.id,
+            group=rule.group,
+            category=rule.category,
+            description=rule.description,
+            effect=rule.effect,
+            sources=list(rule.sources),
+            verification=rule.verification,
+            max_age_days=rule.max_age_days,
+            applies_if=rule.applies_if,
+            note=rule.note,
+            plans=plans[rule.id],
+        )
+        for rule in ruleset.rules
+    ]
 
 
 def named_actor(db: Database, username: str) -> Actor:
@@ -324,16 +437,6 @@ def _require_read(actor: Actor) -> None:
         actor.require("screenings.read")
 
 
-def _ensure_stored(db: Database, ruleset_id: str) -> None:
-    """Store the shipped rule set if screenings of ``ruleset_id`` would use it."""
-    with db.read() as session:
-        if _latest(session, ruleset_id) is not None:
-            return
-    if ruleset_id == builtin_ruleset().ruleset.id:
-        with db.transaction() as session:
-            active_ruleset(session, ruleset_id)
-
-
 def _read(path: Path) -> tuple[str, str]:
     """The text of a file and the SHA-256 of its bytes (what `sha256sum FILE` prints)."""
     try:
@@ -343,16 +446,7 @@ def _read(path: Path) -> tuple[str, str]:
         raise InvalidInput.for_field(str(path), f"cannot be read as YAML: {exc}") from exc
 
 
-# Lengths of the rule_set_versions columns.
-_MAX_ID, _MAX_VERSION, _MAX_ORIGIN = 64, 40, 500
-
-
-def _fits_its_columns(ruleset: RuleSet, where: str) -> None:
-    meta = ruleset.ruleset
-    if len(meta.id) > _MAX_ID:
-        raise InvalidInput.for_field(where, f"ruleset.id: at most {_MAX_ID} characters")
-    if len(meta.version) > _MAX_VERSION:
-        raise InvalidInput.for_field(where, f"ruleset.version: at most {_MAX_VERSION} characters")
+_MAX_ORIGIN = 500  # the length of rule_set_versions.origin
 
 
 def _origin(path: Path) -> str:
@@ -361,28 +455,39 @@ def _origin(path: Path) -> str:
     return origin if len(origin) <= _MAX_ORIGIN else "…" + origin[-(_MAX_ORIGIN - 1) :]
 
 
-def _refuse_a_taken_version(
+def _clash(
     session: Session, ruleset_id: str, version: str, sha256: str, where: str
-) -> None:
-    """One version name, one content: a screening's rule set version must name its rules."""
-    stmt = select(RuleSetVersion).where(
-        RuleSetVersion.ruleset_id == ruleset_id, RuleSetVersion.version == version
-    )
-    taken = session.scalars(stmt).first()
+) -> Conflict | None:
+    """One content, one version row; one version name, one content."""
+    held = _by_sha256(session, sha256)
+    if held is not None:
+        return Conflict(
+            f"{where} is installed already: rule set version {held.id} "
+            f"({held.ruleset_id} {held.version}) holds the same content."
+        )
+    taken = _by_version(session, ruleset_id, version)
     if taken is not None:
         holder = f"rule set version {taken.id}"
     else:
         shipped = builtin_ruleset().ruleset
         if (ruleset_id, version) != (shipped.id, shipped.version) or sha256 == _shipped()[1]:
-            return
+            return None
         holder = "the shipped rule set"
-    raise Conflict(
+    return Conflict(
         f"{ruleset_id} version {version} is {holder}, with other content: "
         f"give {where} a version of its own (ruleset.version)."
     )
 
 
+def _validation_out(ruleset: RuleSet) -> ValidationOut | None:
+    declared = ruleset.ruleset.validation
+    if declared is None:
+        return None
+    return ValidationOut(status=declared.status, by=declared.by, date=declared.date)
+
+
 def _version_out(row: RuleSetVersion, ruleset: RuleSet, *, active: bool) -> RuleSetVersionOut:
+    validated = is_validated(ruleset, row.origin, row.sha256)
     return RuleSetVersionOut(
         id=row.id,
         ruleset_id=row.ruleset_id,
@@ -391,6 +496,7 @@ def _version_out(row: RuleSetVersion, ruleset: RuleSet, *, active: bool) -> Rule
         origin=row.origin,
         accepted_at=row.accepted_at,
         active=active,
-        validated=is_validated(row.origin, row.version, row.sha256),
+        validated=validated,
+        validation=_validation_out(ruleset) if validated else None,
         profiles=list(ruleset.profiles),
     )

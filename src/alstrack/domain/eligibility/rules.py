@@ -9,19 +9,30 @@ domain/data/rules/msc-als-program.yaml.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import cache
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
-from alstrack.domain.datafiles import describe, parse_model, read_text
+from alstrack.domain.datafiles import parse_model, read_text
 from alstrack.domain.eligibility.operators import OPERATORS
-from alstrack.errors import InvalidInput
+from alstrack.errors import FieldError, InvalidInput
 
 __all__ = [
     "GROUPS",
@@ -32,6 +43,7 @@ __all__ = [
     "Plan",
     "Rule",
     "RuleSet",
+    "Validation",
     "builtin_ruleset",
     "load_ruleset",
     "parse_ruleset",
@@ -42,8 +54,51 @@ ElementType = Literal["integer", "number", "code", "boolean", "date", "datetime"
 Effect = Literal["exclude", "flag", "block_procedure", "block_release"]
 Certainty = Literal["read", "secondary", "recalled"]
 _WEAKEST_FIRST: tuple[Certainty, ...] = ("recalled", "secondary", "read")
+# The effects each group may have. A failed INC- or EXC- rule excludes or asks a physician; an
+# LP- rule blocks one procedure; DON-, REL- and ADM- rules block a lot's release. Any other
+# combination would be silently ignored where the rule is evaluated, so it is refused.
+EFFECTS_BY_GROUP: Mapping[str, tuple[Effect, ...]] = {
+    "INC": ("exclude", "flag"),
+    "EXC": ("exclude", "flag"),
+    "LP": ("block_procedure", "flag"),
+    "DON": ("block_release", "flag"),
+    "REL": ("block_release", "flag"),
+    "ADM": ("block_release", "flag"),
+}
+
+
+def _at_most(limit: int) -> Callable[[str], str]:
+    """Refuse text longer than the database column that stores it (PostgreSQL would fail)."""
+
+    def fits(value: str) -> str:
+        if len(value) > limit:
+            raise ValueError(f"at most {limit} characters (it has {len(value)})")
+        return value
+
+    return fits
+
+
+def _iso_date(value: object) -> object:
+    # YAML reads an unquoted 2026-05-01 as a date; a quoted one stays text.
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ValueError(f"must be a date YYYY-MM-DD, not {value!r}")
+
+
+def _named(value: str) -> str:
+    if not value:
+        raise ValueError("name who validated it (e.g. the medical director and QA)")
+    return value
+
+
 _Text = Annotated[str, Field(min_length=1)]
-_ProfileName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+_ProfileName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$"), AfterValidator(_at_most(64))]
+_RuleId = Annotated[str, Field(pattern=r"^[A-Z]+-[A-Z0-9]+-\d{3}$"), AfterValidator(_at_most(32))]
 
 
 class _Frozen(BaseModel):
@@ -79,12 +134,22 @@ class Profile(_Frozen):
     description: _Text
 
 
+class Validation(_Frozen):
+    """The program's declaration that its physicians and QA validated this rule file."""
+
+    status: Literal["validated"]
+    by: Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(_named)]
+    date: Annotated[date, BeforeValidator(_iso_date)]
+
+
 class RuleSetMeta(_Frozen):
-    id: _Text
-    version: _Text
+    id: Annotated[str, Field(min_length=1), AfterValidator(_at_most(64))]
+    version: Annotated[str, Field(min_length=1), AfterValidator(_at_most(40))]
     date: str | None = None
     default_profile: _ProfileName
     profiles: dict[_ProfileName, Profile]
+    # Absent: a DRAFT. Only a program's own declaration makes a rule file count as validated.
+    validation: Validation | None = None
 
     @model_validator(mode="after")
     def _default_is_a_profile(self) -> Self:
@@ -116,7 +181,7 @@ _ABSENT = object()
 class Rule(_Frozen):
     """One screening, procedure, donor or release criterion with its source and certainty."""
 
-    id: Annotated[str, Field(pattern=r"^[A-Z]+-[A-Z0-9]+-\d{3}$")]
+    id: _RuleId
     category: _Text
     description: _Text
     data_element: str | tuple[str, ...] | dict[str, str]
@@ -314,12 +379,16 @@ class RuleSet(_Frozen):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
+        # Every failing rule is reported, so a program fixes its file in one round.
         seen: set[str] = set()
+        problems: list[str] = []
         for rule in self.rules:
             try:
                 self._check_rule(rule, seen)
             except ValueError as exc:
-                raise ValueError(f"rule {rule.id}: {exc}") from None
+                problems.append(f"rule {rule.id}: {exc}")
+        if problems:
+            raise _RuleProblems(problems)
         return self
 
     def _check_rule(self, rule: Rule, seen: set[str]) -> None:
@@ -328,6 +397,7 @@ class RuleSet(_Frozen):
         seen.add(rule.id)
         if rule.group not in GROUPS:
             raise ValueError(f"id prefix {rule.group} is not a group ({', '.join(GROUPS)})")
+        _check_effects(rule)
         unknown_sources = [s for s in rule.sources if self.sources and s not in self.sources]
         if unknown_sources:
             raise ValueError(f"unknown sources {', '.join(unknown_sources)}")
@@ -348,16 +418,55 @@ class RuleSet(_Frozen):
             rule.plan(profile, self)
 
 
+class _RuleProblems(ValueError):
+    """What is wrong with each failing rule, one entry per rule."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def _check_effects(rule: Rule) -> None:
+    allowed = EFFECTS_BY_GROUP[rule.group]
+    given = rule.effect.items() if isinstance(rule.effect, dict) else [(None, rule.effect)]
+    for profile, effect in given:
+        if effect not in allowed:
+            owners = [f"{g}-" for g, effects in EFFECTS_BY_GROUP.items() if effect in effects]
+            raise ValueError(
+                f"effect {effect}{f' (profile {profile})' if profile else ''} is not for "
+                f"{rule.group}- rules, which {' or '.join(allowed)}; {effect} belongs to "
+                f"{', '.join(owners)} rules"
+            )
+
+
 def load_ruleset(path: Path | Traversable) -> RuleSet:
     """Read and check a rule file; InvalidInput names the file, the rule and what is wrong."""
     return parse_ruleset(read_text(path), str(path))
 
 
 def parse_ruleset(text: str, where: str) -> RuleSet:
-    """Check the text of a rule file; InvalidInput names ``where``, the rule and what is wrong."""
-    return parse_model(
-        text, where, RuleSet, holds="ruleset, data_elements, rules", explain=_describe
-    )
+    """Check the text of a rule file; InvalidInput names ``where``, the rule and what is wrong.
+
+    Every problem found is reported, one FieldError each: all schema errors together, or (once
+    the schema holds) every rule that fails its profile checks.
+    """
+    problems: list[str] = []
+
+    def explain(exc: ValidationError, data: Mapping[str, Any]) -> str:
+        problems.extend(_problems(exc, data))
+        return "; ".join(problems)
+
+    try:
+        return parse_model(
+            text, where, RuleSet, holds="ruleset, data_elements, rules", explain=explain
+        )
+    except InvalidInput as exc:
+        if len(problems) < 2:
+            raise
+        raise InvalidInput(
+            f"Invalid rule file {where}: {len(problems)} problems",
+            [FieldError(where, problem) for problem in problems],
+        ) from exc.__cause__
 
 
 def builtin_ruleset() -> RuleSet:
@@ -370,7 +479,8 @@ def _builtin() -> RuleSet:
     return load_ruleset(files("alstrack.domain").joinpath("data", "rules", "msc-als-program.yaml"))
 
 
-def _describe(exc: ValidationError, data: Mapping[str, Any]) -> str:
+def _problems(exc: ValidationError, data: Mapping[str, Any]) -> list[str]:
+    """Each problem as "where: what", a rule named by its id rather than its position."""
     rules = data.get("rules")
 
     def by_id(loc: list[Any]) -> list[Any]:
@@ -381,4 +491,13 @@ def _describe(exc: ValidationError, data: Mapping[str, Any]) -> str:
                 loc[:2] = [f"rule {rule['id']}"]
         return loc
 
-    return describe(exc, by_id)
+    problems: list[str] = []
+    for error in exc.errors():
+        cause = error.get("ctx", {}).get("error")
+        if isinstance(cause, _RuleProblems):
+            problems += cause.problems
+            continue
+        where = ".".join(str(part) for part in by_id(list(error["loc"])))
+        message = error["msg"].removeprefix("Value error, ")
+        problems.append(f"{where}: {message}" if where else message)
+    return problems
