@@ -1,0 +1,93 @@
+"""Donation Identification Numbers: the program assigns each from its ISBT 128 facility number."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+from sqlalchemy import Insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from alstrack.config import get_settings
+from alstrack.domain.isbt128 import check_character, flag, format_din, new_din, year_code
+from alstrack.errors import StepRefused
+from alstrack.services.context import Actor, audited, now, today
+from alstrack.store import audit
+from alstrack.store.db import Database
+from alstrack.store.models import SequenceCounter
+
+__all__ = ["DinOut", "assign_din", "din_counter"]
+
+_LAST_SEQUENCE = 999_999
+
+
+class DinOut(BaseModel):
+    din: str
+    eye_readable: str
+    check_character: str
+    flag: str
+    facility: str
+    year: int
+    sequence: int
+    assigned_at: datetime
+
+
+def din_counter(facility: str, year: int) -> str:
+    """The name of the counter that numbers a facility's DINs of one year."""
+    return f"din:{facility}:{year_code(year)}"
+
+
+def assign_din(db: Database, actor: Actor, *, year: int | None = None) -> DinOut:
+    """The next DIN of ALSTRACK_FACILITY_ID in ``year`` (default: this year at the clinics)."""
+    actor.require("products.write")
+    facility = get_settings().facility_id
+    if facility is None:
+        raise StepRefused(
+            "No ISBT 128 facility identification number is configured: set "
+            "ALSTRACK_FACILITY_ID to the one ICCBBA assigned to the program."
+        )
+    year = today().year if year is None else year
+    name = din_counter(facility, year)
+    with db.transaction() as session:
+        sequence = _next_value(session, name)
+        if sequence > _LAST_SEQUENCE:
+            raise StepRefused(
+                f"Facility {facility} has assigned all {_LAST_SEQUENCE} DINs of {year}."
+            )
+        din = new_din(facility, year, sequence)
+        at = now()
+        out = DinOut(
+            din=str(din),
+            eye_readable=format_din(din),
+            check_character=check_character(din),
+            flag=flag(din),
+            facility=facility,
+            year=year,
+            sequence=sequence,
+            assigned_at=at,
+        )
+        new = out.model_dump(include={"din", "check_character", "facility", "year", "sequence"})
+        audit.record(
+            session,
+            [audited(actor, at=at, action="assign", entity="din", entity_id=out.din, new=new)],
+        )
+        return out
+
+
+def _next_value(session: Session, name: str) -> int:
+    # One atomic statement: the first DIN of a year creates the counter at 1, every later one
+    # adds 1, and concurrent callers each get their own number (ON CONFLICT waits for the row).
+    dialect = session.get_bind().dialect.name
+    stmt: Insert
+    if dialect == "postgresql":
+        pg = postgresql.insert(SequenceCounter).values(name=name, value=1)
+        stmt = pg.on_conflict_do_update(
+            index_elements=[SequenceCounter.name], set_={"value": SequenceCounter.value + 1}
+        )
+    else:
+        lite = sqlite.insert(SequenceCounter).values(name=name, value=1)
+        stmt = lite.on_conflict_do_update(
+            index_elements=[SequenceCounter.name], set_={"value": SequenceCounter.value + 1}
+        )
+    return session.execute(stmt.returning(SequenceCounter.value)).scalar_one()
