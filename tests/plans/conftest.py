@@ -1,13 +1,15 @@
 """Fixtures of the plan tests: Maria from the screening tests' cast, reviewed and eligible.
 
 pytest puts tests/screening on sys.path only when it collects that directory, so a run of
-tests/plans alone puts it there itself; the cast stays in one place.
+tests/plans alone puts it there itself; the cast stays in one place. The clock stands an hour
+after her screening's as-of time, so her screening is made for now; a test moves it on itself.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -16,10 +18,12 @@ import pytest
 
 from alstrack.services.plans import (
     ApprovalIn,
+    CloseIn,
     PlanIn,
     PlanOut,
     PlanRevisionIn,
     approve_plan,
+    close_plan,
     create_plan,
     revise_plan,
 )
@@ -28,7 +32,10 @@ from alstrack.services.screenings import ReviewIn, review_criterion
 _SCREENING_TESTS = str(Path(__file__).resolve().parent.parent / "screening")
 if _SCREENING_TESTS not in sys.path:
     sys.path.insert(0, _SCREENING_TESTS)
-maria = import_module("screening_cast").maria
+_cast = import_module("screening_cast")
+maria = _cast.maria
+AS_OF: datetime = _cast.AS_OF
+NOW = AS_OF + timedelta(hours=1)
 
 # Maria's plan: her own bone-marrow cells, 10^6 per kg intrathecally, three times 28 days apart.
 PLAN: dict[str, Any] = {
@@ -40,6 +47,13 @@ PLAN: dict[str, Any] = {
     "interval_days": 28,
     "adjunct_therapies": [{"therapy": "physiotherapy"}],
 }
+
+
+@pytest.fixture(autouse=True)
+def clock(time_machine: Any) -> Any:
+    """The clock, stopped an hour after Maria's screening time; ``clock.move_to`` moves it."""
+    time_machine.move_to(NOW, tick=False)
+    return time_machine
 
 
 @pytest.fixture
@@ -105,5 +119,17 @@ def approve(clinic: Any) -> Callable[..., PlanOut]:
     def made(plan: PlanOut, by: str = "chen") -> PlanOut:
         data = ApprovalIn(number=plan.current_version, version=plan.version)
         return approve_plan(clinic.db, clinic[by], plan.id, data)
+
+    return made
+
+
+@pytest.fixture
+def close(clinic: Any) -> Callable[..., PlanOut]:
+    """Close a plan as read, with a reason (Alice unless told)."""
+
+    def made(plan: PlanOut, by: str = "alice", reason: str = "Patient declined") -> PlanOut:
+        return close_plan(
+            clinic.db, clinic[by], plan.id, CloseIn(version=plan.version, reason=reason)
+        )
 
     return made

@@ -121,3 +121,57 @@ def test_roles_and_sites_are_enforced_over_http(
     assert api("sami").get(f"/patients/{maria.patient_id}/plans").status_code == 404
     assert api(None).get(f"/plans/{plan['id']}").status_code == 401
     assert api("alice").get("/plans/99999999999999999999").status_code == 422
+
+
+def test_a_plan_is_closed_and_an_order_cancelled_over_http(
+    api: Any, maria: Any, eligible: int, plan_body: Body, stored: Callable[[], dict[str, int]]
+) -> None:
+    alice, chen = api("alice"), api("chen")
+    plan = alice.post(f"/patients/{maria.patient_id}/plans", json=plan_body(eligible)).json()
+    approved = chen.post(f"/plans/{plan['id']}/approval", json={"number": 1, "version": 1}).json()
+    [order] = approved["collection_orders"]
+    before = stored()
+    no_reason = alice.post(f"/collection-orders/{order['id']}/cancel", json={"version": 1})
+    assert (no_reason.status_code, no_reason.json()["error"]["fields"][0]["field"]) == (
+        422,
+        "reason",
+    )
+    stale = alice.post(
+        f"/collection-orders/{order['id']}/cancel", json={"version": 9, "reason": "Postponed"}
+    )
+    assert (stale.status_code, stale.json()["error"]["code"]) == (409, "conflict")
+    assert "record version 9" in stale.json()["error"]["message"]
+    assert stored() == before
+    body = {"version": 1, "reason": "Postponed"}
+    cancelled = alice.post(f"/collection-orders/{order['id']}/cancel", json=body)
+    assert cancelled.status_code == 200, cancelled.text
+    assert (cancelled.json()["status"], cancelled.json()["version"]) == ("cancelled", 2)
+    again = alice.post(f"/collection-orders/{order['id']}/cancel", json=body | {"version": 2})
+    assert (again.status_code, again.json()["error"]["code"]) == (409, "step_refused")
+
+    second = alice.post(f"/patients/{maria.patient_id}/plans", json=plan_body(eligible))
+    assert (second.status_code, second.json()["error"]["code"]) == (409, "step_refused")
+    assert f"/plans/{plan['id']}/close" in second.json()["error"]["message"]
+    closed = alice.post(f"/plans/{plan['id']}/close", json={"version": 2, "reason": "Declined"})
+    assert closed.status_code == 200, closed.text
+    assert (closed.json()["status"], closed.json()["version"]) == ("closed", 3)
+    twice = alice.post(f"/plans/{plan['id']}/close", json={"version": 3, "reason": "Declined"})
+    assert (twice.status_code, twice.json()["error"]["code"]) == (409, "step_refused")
+    third = alice.post(f"/patients/{maria.patient_id}/plans", json=plan_body(eligible))
+    assert third.status_code == 201, third.text
+
+
+def test_closing_and_cancelling_are_for_coordinators_and_physicians_of_the_site(
+    api: Any, maria: Any, eligible: int, plan_body: Body
+) -> None:
+    plan = api("alice").post(f"/patients/{maria.patient_id}/plans", json=plan_body(eligible))
+    plan_id = plan.json()["id"]
+    approved = api("chen").post(f"/plans/{plan_id}/approval", json={"number": 1, "version": 1})
+    order_id = approved.json()["collection_orders"][0]["id"]
+    body = {"version": 2, "reason": "Declined"}
+    assert api("nina").post(f"/plans/{plan_id}/close", json=body).status_code == 403
+    assert api("sami").post(f"/plans/{plan_id}/close", json=body).status_code == 404
+    cancel = f"/collection-orders/{order_id}/cancel"
+    assert api("ben").post(cancel, json=body | {"version": 1}).status_code == 403
+    assert api("sami").post(cancel, json=body | {"version": 1}).status_code == 404
+    assert api("alice").post("/collection-orders/0/cancel", json=body).status_code == 422

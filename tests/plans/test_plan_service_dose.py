@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -48,9 +48,10 @@ def test_a_per_kg_dose_is_computed_from_the_latest_weight(
 
 
 def test_a_later_weight_changes_the_next_versions_dose_not_the_old_one(
-    clinic: Any, maria: Any, draft: Step, revise: Step
+    clinic: Any, maria: Any, draft: Step, revise: Step, clock: Any
 ) -> None:
     plan = draft()
+    clock.move_to(datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
     weigh(clinic, maria, 61.5, date(2026, 11, 20))
     revised = revise(plan)
     old, new = revised.versions
@@ -159,9 +160,10 @@ def test_a_fixed_dose_without_a_weight_has_no_endotoxin_limit_and_is_not_approve
 
 
 def test_a_weight_recorded_after_the_version_must_be_used_before_approval(
-    clinic: Any, maria: Any, draft: Step, revise: Step, approve: Step
+    clinic: Any, maria: Any, draft: Step, revise: Step, approve: Step, clock: Any
 ) -> None:
     plan = draft()
+    clock.move_to(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
     weigh(clinic, maria, 60, date(2026, 11, 24))
     with pytest.raises(StepRefused, match=r"64 kg of 2026-10-29; the latest weight is 60 kg"):
         approve(plan)
@@ -170,8 +172,9 @@ def test_a_weight_recorded_after_the_version_must_be_used_before_approval(
 
 
 def test_a_weight_dated_after_today_is_not_the_latest(
-    clinic: Any, maria: Any, draft: Step, time_machine: Any
+    clinic: Any, maria: Any, eligible: int, draft: Step, clock: Any
 ) -> None:
+    clock.move_to(datetime(2026, 11, 24, 9, 0, tzinfo=UTC))
     weigh(clinic, maria, 60, date(2026, 11, 24))
-    time_machine.move_to(date(2026, 11, 23))  # the weight is dated tomorrow
+    clock.move_to(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))  # the weight is dated tomorrow
     assert draft().versions[0].weight_kg == 64

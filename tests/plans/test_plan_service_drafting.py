@@ -78,8 +78,8 @@ def _not_eligible(clinic: Any, maria: Any) -> int:
 
 
 def _incomplete(clinic: Any, maria: Any) -> int:
-    maria.evaluate(clinic, **{"hx.autoimmune_disease": None})
-    return int(maria.screen(clinic).id)
+    maria.evaluate(clinic, **{"lab.creatinine_x_uln": {"value": 0.9, "date": "2026-09-01"}})
+    return int(maria.screen(clinic).id)  # the creatinine is too old to be read: MISSING
 
 
 def _excluded_on_review(clinic: Any, maria: Any) -> int:
@@ -149,7 +149,7 @@ def test_another_patients_screening_is_refused_naming_the_field(
 def test_a_patient_with_a_recorded_death_is_refused(
     clinic: Any, maria: Any, eligible: int, plan_in: Callable[..., PlanIn]
 ) -> None:
-    death = MilestoneIn(kind="death", occurred_on=date(2026, 11, 20))
+    death = MilestoneIn(kind="death", occurred_on=date(2026, 11, 1))
     records.add(clinic.db, clinic["alice"], MILESTONE, maria.patient_id, death)
     with pytest.raises(StepRefused, match="recorded death"):
         plan_for(clinic, maria, plan_in(eligible))

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from alstrack.errors import Conflict, InvalidInput, PermissionDenied, StepRefused
 from alstrack.services.plans import get_plan
-from alstrack.store.models import AuditEntry, TreatmentPlan
+from alstrack.store.models import AuditEntry
 
 Step = Callable[..., Any]
 
@@ -43,7 +43,7 @@ def test_a_revision_of_a_stale_version_is_a_conflict(
     plan = draft()
     revise(plan, administrations=2)
     before = stored()
-    with pytest.raises(Conflict, match="changed since version 1 was read"):
+    with pytest.raises(Conflict, match="changed since record version 1 was read"):
         revise(plan, administrations=4)
     assert stored() == before
 
@@ -62,14 +62,9 @@ def test_revising_an_approved_plan_sends_it_back_to_draft(
 
 
 def test_a_closed_plan_cannot_be_revised_or_approved(
-    clinic: Any, draft: Step, revise: Step, approve: Step
+    draft: Step, revise: Step, approve: Step, close: Step
 ) -> None:
-    plan = draft()
-    # No service closes a plan yet (treatment does); close it as that step will.
-    with clinic.db.transaction() as session:
-        session.execute(
-            update(TreatmentPlan).where(TreatmentPlan.id == plan.id).values(status="closed")
-        )
+    plan = close(draft())
     with pytest.raises(StepRefused, match="closed; it cannot be revised"):
         revise(plan)
     with pytest.raises(StepRefused, match="closed; it cannot be approved"):

@@ -1,12 +1,15 @@
-"""Treatment plans: drafted on an eligible screening, revised with a reason, approved."""
+"""Treatment plans: drafted on a screening made for now, revised with a reason, approved, closed;
+and their collection orders."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, status
 
 from alstrack.api.deps import DB, CurrentActor, Id
-from alstrack.services import plans
-from alstrack.services.plans import ApprovalIn, PlanIn, PlanOut, PlanRevisionIn
+from alstrack.services import collection_orders, plans
+from alstrack.services.collection_orders import CancelIn
+from alstrack.services.plan_views import CollectionOrderOut
+from alstrack.services.plans import ApprovalIn, CloseIn, PlanIn, PlanOut, PlanRevisionIn
 
 router = APIRouter(tags=["plans"])
 
@@ -14,7 +17,8 @@ router = APIRouter(tags=["plans"])
 @router.post(
     "/patients/{patient_id}/plans",
     status_code=status.HTTP_201_CREATED,
-    summary="Draft a plan on the patient's latest plannable screening, dosed by the latest weight",
+    summary="Draft a plan on the patient's latest screening made for now, dosed by the latest "
+    "weight (one active plan per patient)",
 )
 def create_plan(patient_id: Id, data: PlanIn, db: DB, actor: CurrentActor) -> PlanOut:
     return plans.create_plan(db, actor, patient_id, data)
@@ -33,7 +37,8 @@ def get_plan(plan_id: Id, db: DB, actor: CurrentActor) -> PlanOut:
 @router.post(
     "/plans/{plan_id}/versions",
     status_code=status.HTTP_201_CREATED,
-    summary="Revise a plan: a new version with a reason (back to draft until approved)",
+    summary="Revise a plan: a new version with a reason (back to draft until approved; open "
+    "collection orders are cancelled)",
 )
 def revise_plan(plan_id: Id, data: PlanRevisionIn, db: DB, actor: CurrentActor) -> PlanOut:
     return plans.revise_plan(db, actor, plan_id, data)
@@ -46,3 +51,21 @@ def revise_plan(plan_id: Id, data: PlanRevisionIn, db: DB, actor: CurrentActor) 
 )
 def approve_plan(plan_id: Id, data: ApprovalIn, db: DB, actor: CurrentActor) -> PlanOut:
     return plans.approve_plan(db, actor, plan_id, data)
+
+
+@router.post(
+    "/plans/{plan_id}/close",
+    summary="Close a plan with a reason; its open collection orders are cancelled",
+)
+def close_plan(plan_id: Id, data: CloseIn, db: DB, actor: CurrentActor) -> PlanOut:
+    return plans.close_plan(db, actor, plan_id, data)
+
+
+@router.post(
+    "/collection-orders/{order_id}/cancel",
+    summary="Cancel an open collection order with a reason (kept in the audit trail)",
+)
+def cancel_collection_order(
+    order_id: Id, data: CancelIn, db: DB, actor: CurrentActor
+) -> CollectionOrderOut:
+    return collection_orders.cancel_collection_order(db, actor, order_id, data)

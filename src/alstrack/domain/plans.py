@@ -1,7 +1,8 @@
 """A personalised MSC treatment plan: its catalogues, the dose and the endotoxin limit per route.
 
-Cell sources, routes (with their endotoxin factor K and the doses accepted as input) and adjunct
-therapies are data in domain/data/plans/*.yaml, checked when loaded.
+Cell sources, routes (with their endotoxin factor K and the doses accepted as input), adjunct
+therapies and the plan parameters (how fresh a screening and a weight must be) are data in
+domain/data/plans/*.yaml, checked when loaded.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from alstrack.domain.datafiles import parse_model, read_text
 from alstrack.errors import FieldError, InvalidInput
 
 __all__ = [
-    "DOSE_BASES",
     "AdjunctCatalogue",
     "AdjunctTherapy",
     "Catalogue",
@@ -32,6 +32,8 @@ __all__ = [
     "DoseBasis",
     "DoseResult",
     "EndotoxinLimit",
+    "Parameter",
+    "PlanParameters",
     "PlannedAdjunct",
     "Plausibility",
     "Route",
@@ -40,15 +42,23 @@ __all__ = [
     "cell_sources",
     "check_adjuncts",
     "check_schedule",
+    "dose_formula",
     "dose_per_administration",
+    "endotoxin_formula",
     "endotoxin_limit",
     "load_catalogue",
+    "load_parameters",
+    "missing_values",
+    "plan_parameters",
     "routes",
     "total_cells",
 ]
 
 DoseBasis = Literal["per_kg", "fixed"]
-DOSE_BASES: tuple[DoseBasis, ...] = ("per_kg", "fixed")
+_DOSE_NEEDS_WEIGHT = "a per-kg dose needs the patient's weight; record a weight to compute it"
+_LIMIT_NEEDS_WEIGHT = (
+    "the endotoxin limit needs the patient's weight; record a weight to compute it"
+)
 _Key = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
 _Text = Annotated[str, Field(min_length=1)]
 _Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
@@ -189,6 +199,42 @@ def adjunct_therapies() -> AdjunctCatalogue:
     return load_catalogue(_builtin("adjuncts.yaml"), AdjunctCatalogue)
 
 
+class Parameter(_Frozen):
+    """One plan parameter: its value, why it is what it is, and whether a clinician confirmed it."""
+
+    value: Annotated[int, Field(ge=1)]
+    note: _Text
+    status: Literal["not verified", "verified"]
+    source: _Text | None = None  # who confirmed it, and when; required once verified
+
+    @model_validator(mode="after")
+    def _verified_names_its_source(self) -> Self:
+        if self.status == "verified" and self.source is None:
+            raise ValueError("a verified parameter names its source (who confirmed it, when)")
+        return self
+
+
+class PlanParameters(_Frozen):
+    """How fresh the screening and the weight of a plan must be."""
+
+    parameters: Literal["plans"]
+    version: _Text
+    screening_backdate_hours: Parameter
+    screening_valid_days: Parameter
+    weight_max_age_days: Parameter
+
+
+def load_parameters(path: Path | Traversable) -> PlanParameters:
+    """Read and check a plan parameters file; InvalidInput names the file and what is wrong."""
+    return parse_model(read_text(path), str(path), PlanParameters, holds="parameters, version, ...")
+
+
+@cache
+def plan_parameters() -> PlanParameters:
+    """The plan parameters shipped with alstrack (frozen): programme defaults, not verified."""
+    return load_parameters(_builtin("parameters.yaml"))
+
+
 @dataclass(frozen=True)
 class DoseResult:
     """The cells in one administration, or why they cannot be computed yet.
@@ -245,22 +291,63 @@ def dose_per_administration(
         if errors or count is None:
             raise InvalidInput("Invalid dose", errors)
         dose = int(count)
-        return DoseResult(basis, None, count, None, dose, f"fixed: {dose:,} cells", None, True)
+        formula = dose_formula(basis, None, count, None, dose)
+        return DoseResult(basis, None, count, None, dose, formula, None, True)
     raise InvalidInput.for_field("basis", f"{basis!r} is not a dose basis; choose per_kg, fixed")
 
 
 def _per_kg_dose(cells_per_kg: float, weight_kg: float | None) -> DoseResult:
     if weight_kg is None:
-        formula = f"{_number(cells_per_kg)} cells/kg × weight (not recorded)"
-        missing = "a per-kg dose needs the patient's weight; record a weight to compute it"
-        return DoseResult("per_kg", cells_per_kg, None, None, None, formula, missing, False)
+        formula = dose_formula("per_kg", cells_per_kg, None, None, None)
+        return DoseResult(
+            "per_kg", cells_per_kg, None, None, None, formula, _DOSE_NEEDS_WEIGHT, False
+        )
     exact = _decimal(cells_per_kg) * _decimal(weight_kg)
     dose = int(exact.to_integral_value(rounding=ROUND_HALF_EVEN))
-    formula = (
-        f"{_number(cells_per_kg)} cells/kg × {_number(weight_kg)} kg = {dose:,} cells"
+    formula = dose_formula("per_kg", cells_per_kg, None, weight_kg, dose)
+    return DoseResult("per_kg", cells_per_kg, None, weight_kg, dose, formula, None, True)
+
+
+def dose_formula(
+    basis: str,
+    cells_per_kg: float | None,
+    fixed_cells: float | None,
+    weight_kg: float | None,
+    dose_cells: float | None,
+) -> str:
+    """How a dose is worked out, written from the numbers given; they are not checked again.
+
+    >>> dose_formula("per_kg", 1e6, None, 64.1, 64_100_000)
+    '1,000,000 cells/kg × 64.1 kg = 64,100,000 cells (rounded to a whole cell, half to even)'
+    """
+    if basis == "fixed":
+        count = dose_cells if dose_cells is not None else fixed_cells
+        return f"fixed: {_count(count)} cells"
+    rate = f"{_number(cells_per_kg)} cells/kg" if cells_per_kg is not None else "cells/kg (none)"
+    if weight_kg is None:
+        return f"{rate} × weight (not recorded)"
+    if dose_cells is None:
+        return f"{rate} × {_number(weight_kg)} kg"
+    return (
+        f"{rate} × {_number(weight_kg)} kg = {_count(dose_cells)} cells"
         " (rounded to a whole cell, half to even)"
     )
-    return DoseResult("per_kg", cells_per_kg, None, weight_kg, dose, formula, None, True)
+
+
+def missing_values(
+    basis: str, weight_kg: float | None, dose_cells: float | None, limit_eu: float | None
+) -> dict[str, str]:
+    """Why the dose, the total or the endotoxin limit of a plan is null, by name."""
+    missing: dict[str, str] = {}
+    if dose_cells is None:
+        needs_weight = basis == "per_kg" and weight_kg is None
+        missing["dose_cells"] = _DOSE_NEEDS_WEIGHT if needs_weight else "no dose was computed"
+        missing["total_cells"] = "needs the dose per administration"
+    if limit_eu is None:
+        missing["endotoxin_limit_eu"] = (
+            _LIMIT_NEEDS_WEIGHT if weight_kg is None else "no limit was computed"
+        )
+    return missing
 
 
 @dataclass(frozen=True)
@@ -293,13 +380,24 @@ def endotoxin_limit(route: str, weight_kg: float | None) -> EndotoxinLimit:
     if errors or found is None:
         raise InvalidInput("Invalid endotoxin limit", errors)
     k = found.endotoxin_k_eu_per_kg
-    general = f"K × body weight, K = {_number(k)} EU/kg ({route})"
     if weight_kg is None:
-        missing = "the endotoxin limit needs the patient's weight; record a weight to compute it"
-        return EndotoxinLimit(route, k, None, None, general, found.source, missing)
+        formula = endotoxin_formula(route, k, None, None)
+        return EndotoxinLimit(route, k, None, None, formula, found.source, _LIMIT_NEEDS_WEIGHT)
     limit = float(_decimal(k) * _decimal(weight_kg))
-    formula = f"{general}: {_number(k)} EU/kg × {_number(weight_kg)} kg = {_number(limit)} EU"
+    formula = endotoxin_formula(route, k, weight_kg, limit)
     return EndotoxinLimit(route, k, weight_kg, limit, formula, found.source, None)
+
+
+def endotoxin_formula(route: str, k: float, weight_kg: float | None, limit: float | None) -> str:
+    """How an endotoxin limit is worked out, written from the numbers given (not checked again).
+
+    >>> endotoxin_formula("intrathecal", 0.2, 64.0, 12.8)
+    'K × body weight, K = 0.2 EU/kg (intrathecal): 0.2 EU/kg × 64 kg = 12.8 EU'
+    """
+    general = f"K × body weight, K = {_number(k)} EU/kg ({route})"
+    if weight_kg is None or limit is None:
+        return general
+    return f"{general}: {_number(k)} EU/kg × {_number(weight_kg)} kg = {_number(limit)} EU"
 
 
 def check_schedule(administrations: int, interval_days: int | None) -> None:
@@ -420,6 +518,10 @@ def _check_weight(errors: list[FieldError], weight_kg: float | None) -> None:
         check_measurements(weight_kg=weight_kg)
     except InvalidInput as exc:
         errors.extend(exc.fields)
+
+
+def _count(value: float | None) -> str:
+    return f"{int(value):,}" if value is not None else "(none)"
 
 
 def _decimal(value: float) -> Decimal:

@@ -7,7 +7,7 @@ issue. A signature is written in the same transaction as the change it signs.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, get_args
+from typing import Literal
 
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -16,7 +16,6 @@ from alstrack.services.context import Actor
 from alstrack.store.models import ElectronicSignature
 
 Meaning = Literal["approved", "reviewed"]
-MEANINGS: tuple[str, ...] = get_args(Meaning)
 
 
 class SignatureOut(BaseModel):
