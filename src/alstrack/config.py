@@ -5,9 +5,12 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from alstrack.domain.isbt128 import facility_problem
 
 SpirometryEquation = Literal["GLI-2012", "GLI-Global"]
 
@@ -37,6 +40,27 @@ class Settings(BaseSettings):
             "else the shipped one."
         ),
     )
+    screening_profile: str | None = Field(
+        default=None,
+        description=(
+            "Threshold profile screenings use (default: the rule set's own default); only a "
+            "physician may screen with another."
+        ),
+    )
+    time_zone: str = Field(
+        default="UTC",
+        description=(
+            "IANA time zone of the program's clinics (e.g. Europe/Belgrade): which day 'today' "
+            "is, and the clinical day of a screening's as-of time. Storage stays in UTC."
+        ),
+    )
+    facility_id: str | None = Field(
+        default=None,
+        description=(
+            "ISBT 128 facility identification number ICCBBA assigned to the program (e.g. "
+            "G1234): the first five characters of every Donation Identification Number it assigns."
+        ),
+    )
     request_threads: int | None = Field(
         default=None,
         ge=1,
@@ -53,6 +77,27 @@ class Settings(BaseSettings):
         if self.request_threads is not None:
             return self.request_threads
         return 8 if self.url.startswith("postgresql") else 1
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"ALSTRACK_TIME_ZONE must be an IANA time zone such as Europe/Paris, not {value!r}"
+            ) from None
+        return value
+
+    @field_validator("facility_id")
+    @classmethod
+    def _valid_facility(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        problem = facility_problem(value)
+        if problem:
+            raise ValueError(f"ALSTRACK_FACILITY_ID: {problem}")
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -36,10 +36,10 @@ class AlstrackError(Exception):
         super().__init__(self.message)
 
     def __str__(self) -> str:
-        if not self.fields:
-            return self.message
-        detail = "; ".join(f"{f.field}: {f.message}" for f in self.fields)
-        return f"{self.message} ({detail})"
+        # A field the message already names (InvalidInput.for_field) is not said twice.
+        details = [f"{f.field}: {f.message}" for f in self.fields]
+        unsaid = [d for d in details if d not in self.message]
+        return f"{self.message} ({'; '.join(unsaid)})" if unsaid else self.message
 
 
 @dataclass

@@ -93,3 +93,12 @@ def test_every_demo_weighing_has_a_bmi(data_dir: Path) -> None:
     with db.read() as session:
         missing = session.scalar(select(func.count()).where(BodyMeasurement.bmi.is_(None)))
     assert missing == 0
+
+
+def test_a_command_run_where_there_is_no_database_says_how_to_make_one_and_creates_nothing(
+    data_dir: Path,
+) -> None:
+    result = runner.invoke(app, ["rules", "list"])
+    assert result.exit_code == 1
+    assert "run `alstrack db upgrade`" in result.output
+    assert not (data_dir / "alstrack.db").exists()

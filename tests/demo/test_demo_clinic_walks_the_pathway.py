@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import time_machine
 from sqlalchemy import func, select
 
+from alstrack.domain.plans import cell_sources
 from alstrack.services import demo, users
 from alstrack.store.models import (
     CollectionOrder,
@@ -14,22 +16,38 @@ from alstrack.store.models import (
     Screening,
     ScreeningReview,
     TreatmentPlan,
+    TreatmentPlanVersion,
 )
 
 
 def test_the_demo_evaluates_screens_reviews_and_plans_through_the_services(db: Any) -> None:
-    demo.load_demo(db, users.system_actor(db), patients=60, seed=1, today=date(2026, 11, 26))
+    # The clinic's day is the demo's day: a plan rests on a screening made for now.
+    with time_machine.travel(datetime(2026, 11, 26, 12, 0, tzinfo=UTC), tick=False):
+        demo.load_demo(db, users.system_actor(db), patients=60, seed=1, today=date(2026, 11, 26))
     with db.read() as session:
 
         def count(model: Any) -> int:
             return session.scalar(select(func.count()).select_from(model)) or 0
 
         verdicts = set(session.scalars(select(Screening.verdict)))
-        approved = session.scalars(
-            select(TreatmentPlan).where(TreatmentPlan.status == "approved")
+        approved = session.execute(
+            select(TreatmentPlanVersion, Screening)
+            .join(TreatmentPlan, TreatmentPlan.id == TreatmentPlanVersion.plan_id)
+            .join(Screening, Screening.id == TreatmentPlanVersion.screening_id)
+            .where(TreatmentPlan.status == "approved")
         ).all()
-        assert count(PretreatmentEvaluation) == count(Screening) == 20
+        # 20 evaluated and screened as of their last visit, and a planning visit for each
+        # patient plannable then: evaluated, weighed and screened again for now.
+        assert count(PretreatmentEvaluation) == count(Screening) > 20
         assert {"not_eligible", "needs_review"} <= verdicts
         assert count(ScreeningReview) >= 1
-        assert len(approved) == 2
-        assert count(CollectionOrder) == 1  # for the autologous plan only
+        assert 1 <= len(approved) <= len(demo._PLANS)
+        for version, screening in approved:
+            assert version.approval_signature_id is not None
+            assert screening.screened_at - screening.as_of <= timedelta(hours=24)
+        autologous = [
+            v
+            for v, _ in approved
+            if cell_sources().get(v.cell_source, field="").requires_collection
+        ]
+        assert count(CollectionOrder) == len(autologous) == 1

@@ -1,17 +1,21 @@
 """The permission matrix as data is what the services enforce: every role, every permission."""
 
+import os
 import tempfile
 from datetime import date
 from itertools import count
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import yaml
 
+from alstrack.config import get_settings
 from alstrack.domain.permissions import MATRIX, PERMISSIONS, ROLES
 from alstrack.errors import NotFound, PermissionDenied, StepRefused
 from alstrack.services import (
     audit_trail,
+    dins,
     patients,
     plans,
     records,
@@ -65,6 +69,16 @@ def _plan_on_a_new_screening(clinic, patient_id):
     )
 
 
+def _assign_a_din(clinic, actor):
+    """A DIN of facility G1234 (the setting is read afresh, and again once restored)."""
+    with mock.patch.dict(os.environ, {"ALSTRACK_FACILITY_ID": "G1234"}):
+        get_settings.cache_clear()
+        try:
+            return dins.assign_din(clinic.db, actor)
+        finally:
+            get_settings.cache_clear()
+
+
 # One service call per permission; each needs that permission and no other.
 CALLS = {
     "sites.read": lambda c, a, p: sites.list_sites(c.db, a),
@@ -99,6 +113,7 @@ CALLS = {
         ),
     ),
     "rules.write": lambda c, a, p: rulesets.install_ruleset(c.db, a, _program_rule_file()),
+    "products.write": lambda c, a, p: _assign_a_din(c, a),
     "screenings.read": lambda c, a, p: screenings.list_screenings(c.db, a, p),
     "screenings.write": lambda c, a, p: screenings.screen_patient(c.db, a, p, ScreeningIn()),
     "screenings.review": lambda c, a, p: _refused_after_the_permission_check(

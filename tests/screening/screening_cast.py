@@ -25,6 +25,7 @@ from alstrack.services.assessments import (
 from alstrack.services.evaluations import PRETREATMENT_EVALUATION, EvaluationIn
 from alstrack.services.milestones import DRUG_COURSE, DrugCourseIn
 from alstrack.services.patients import HistoryIn, IdentityIn, PatientIn
+from alstrack.services.records import Void
 from alstrack.services.screenings import ScreeningIn, ScreeningOut, screen_patient
 
 AS_OF = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
@@ -32,6 +33,8 @@ EVALUATED_ON = date(2026, 10, 29)
 
 # What the evaluation records: every data element the registry does not hold.
 EVALUATION: dict[str, Any] = {
+    "registry.milestones_complete": True,
+    "registry.drug_courses_complete": True,
     "resp.invasive_ventilation": False,
     "resp.diaphragm_pacing": False,
     "meds.immunosuppressant_current": False,
@@ -87,6 +90,11 @@ class Maria:
             evaluation(**changes),
         )
         return made.id
+
+    def void_first_evaluation(self, clinic: Any) -> None:
+        """Mark her first evaluation entered in error: a screening then reads only later ones."""
+        void = Void(version=1, reason="Entered on the wrong patient")
+        records.void(clinic.db, clinic["alice"], PRETREATMENT_EVALUATION, self.evaluation_id, void)
 
     def screen(self, clinic: Any, by: str = "alice", **given: Any) -> ScreeningOut:
         data = ScreeningIn(**({"as_of": AS_OF} | given))

@@ -60,6 +60,7 @@ def test_an_exclusion_that_failed_cannot_be_overridden(clinic: Any, maria: Any) 
 def test_a_missing_value_is_recorded_and_screened_again_not_reviewed(
     clinic: Any, maria: Any
 ) -> None:
+    maria.void_first_evaluation(clinic)
     maria.evaluate(clinic, **{"hx.autoimmune_disease": None})
     screening = maria.screen(clinic)
     with pytest.raises(StepRefused, match="record it and screen again"):
@@ -121,3 +122,10 @@ def test_a_decision_is_audited_with_its_reason_and_signed(clinic: Any, maria: An
     }
     assert (signature.username, signature.meaning) == ("chen", "reviewed")
     assert signature.entity_id == f"{screening.id}/INC-PROG-001"
+
+
+def test_a_screening_that_a_newer_one_superseded_is_not_decided(clinic: Any, maria: Any) -> None:
+    older = maria.screen(clinic)
+    newer = maria.screen(clinic)
+    with pytest.raises(StepRefused, match=f"newer screening {newer.id}"):
+        decide(clinic, older.id, "INC-PROG-001", "accept")

@@ -63,13 +63,13 @@ def test_one_visit_or_visits_too_close_together_give_no_slope_and_say_why() -> N
     close = decline_per_month([(date(2026, 10, 1), 41.0), (date(2026, 10, 28), 40.0)], on)
     assert close.decline is None
     assert (
-        close.reason == "the visits in the 119 days to 2026-11-01 span 27 days; at least 28 needed"
+        close.reason == "the visits in the 119 days to 2026-11-01 span 27 days; at least 84 needed"
     )
 
 
 def test_a_flat_course_is_a_decline_of_zero() -> None:
     flat = decline_per_month(
-        [(date(2026, 8, 1), 40.0), (date(2026, 10, 1), 40.0)], date(2026, 11, 1)
+        [(date(2026, 7, 15), 40.0), (date(2026, 10, 30), 40.0)], date(2026, 11, 1)
     )
     assert flat.decline == 0.0
 

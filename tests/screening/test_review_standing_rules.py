@@ -47,3 +47,9 @@ def test_the_status_follows_the_verdict_and_the_decisions(
 
 def test_a_plan_may_rest_only_on_an_eligible_status() -> None:
     assert frozenset({"eligible", "eligible_after_review"}) == PLANNABLE
+
+
+def test_a_failed_eligibility_criterion_never_resolves_whatever_its_effect() -> None:
+    odd = [criterion("INC-X-001", "FAIL", "block_procedure"), *CRITERIA]
+    decisions = {"INC-PROG-001": "accept", "EXC-MED-001": "accept"}
+    assert standing("needs_review", odd, decisions).status == "not_eligible"

@@ -34,7 +34,7 @@ def test_a_screening_with_no_body_uses_now_and_the_default_profile(api: Any, mar
 def test_bad_input_names_the_field_and_stores_nothing(api: Any, maria: Any, stored: Any) -> None:
     before = stored()
     alice = api("alice")
-    bad_profile = alice.post(
+    bad_profile = api("chen").post(
         f"/patients/{maria.patient_id}/screenings", json={"as_of": AS_OF, "profile": "lenient"}
     )
     assert bad_profile.status_code == 422

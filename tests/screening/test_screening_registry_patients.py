@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from screening_cast import AS_OF, evaluation
+import time_machine
+from screening_cast import AS_OF
 from sqlalchemy import select
 
+from alstrack.config import get_settings
 from alstrack.errors import InvalidInput, NotFound, PermissionDenied, StepRefused
 from alstrack.services import records
-from alstrack.services.evaluations import PRETREATMENT_EVALUATION
+from alstrack.services.evaluations import PRETREATMENT_EVALUATION, EvaluationIn
 from alstrack.services.milestones import MILESTONE, MilestoneIn
-from alstrack.services.screenings import get_screening, list_screenings
+from alstrack.services.screenings import (
+    ScreeningIn,
+    get_screening,
+    list_screenings,
+    screen_patient,
+)
 from alstrack.store.models import AuditEntry, Screening
 
 
@@ -30,7 +37,7 @@ def test_maria_needs_review_only_where_the_draft_has_no_threshold(clinic: Any, m
     assert (screening.ruleset_id, screening.profile) == ("msc-als-program", "nurown_p3_like")
     assert "draft" in screening.ruleset_version
     assert screening.as_of == AS_OF
-    assert screening.evaluation_id == maria.evaluation_id
+    assert screening.as_of_date == date(2026, 11, 1)
 
 
 def test_each_input_keeps_its_value_date_and_source(clinic: Any, maria: Any) -> None:
@@ -45,8 +52,9 @@ def test_each_input_keeps_its_value_date_and_source(clinic: Any, maria: Any) -> 
     assert inputs["meds.edaravone_last_date"]["value"] == "never"
     assert inputs["gi.gastrostomy"] == {
         "value": False,
-        "date": None,
-        "source": "milestones: no gastrostomy recorded",
+        "date": "2026-10-29",
+        "source": "no gastrostomy recorded; registry confirmed complete in "
+        f"pretreatment_evaluation {maria.evaluation_id}",
     }
     assert inputs["lab.inr"] == {
         "value": 1.0,
@@ -92,6 +100,7 @@ def test_a_prior_cell_therapy_without_a_reaction_passes_the_seeds_rule_but_not_t
 
 
 def test_a_missing_value_makes_the_screening_incomplete(clinic: Any, maria: Any) -> None:
+    maria.void_first_evaluation(clinic)
     maria.evaluate(clinic, **{"hx.autoimmune_disease": None})
     screening = maria.screen(clinic)
     assert results(screening)["EXC-IMM-001"] == "MISSING"
@@ -117,10 +126,15 @@ def test_registry_facts_after_the_as_of_day_are_not_read(clinic: Any, maria: Any
     assert results(after)["EXC-GI-001"] == "REVIEW"  # a flag under nurown_p3_like
 
 
-def test_a_profile_is_chosen_by_name_and_an_unknown_one_is_refused(clinic: Any, maria: Any) -> None:
-    assert maria.screen(clinic, profile="alsummit_like").profile == "alsummit_like"
+def test_screenings_use_the_programs_profile_and_only_a_physician_may_choose_another(
+    clinic: Any, maria: Any
+) -> None:
+    assert maria.screen(clinic).profile == "nurown_p3_like"
+    with pytest.raises(PermissionDenied, match="only a physician"):
+        maria.screen(clinic, profile="alsummit_like")
+    assert maria.screen(clinic, by="chen", profile="alsummit_like").profile == "alsummit_like"
     with pytest.raises(InvalidInput) as exc:
-        maria.screen(clinic, profile="lenient")
+        maria.screen(clinic, by="chen", profile="lenient")
     assert exc.value.fields[0].field == "profile"
 
 
@@ -141,16 +155,54 @@ def test_an_as_of_in_the_future_or_without_a_zone_is_refused(
     assert stored() == before
 
 
-def test_an_evaluation_is_chosen_by_id_and_must_be_the_patients_and_current(
-    clinic: Any, maria: Any, pat: Any
+def test_each_element_comes_from_the_newest_evaluation_that_holds_it(
+    clinic: Any, maria: Any
 ) -> None:
-    other = records.add(clinic.db, clinic["alice"], PRETREATMENT_EVALUATION, pat.id, evaluation())
-    with pytest.raises(InvalidInput) as exc:
-        maria.screen(clinic, evaluation_id=other.id)
-    assert exc.value.fields[0].field == "evaluation_id"
-    assert (
-        maria.screen(clinic, evaluation_id=maria.evaluation_id).evaluation_id == maria.evaluation_id
+    labs_only = EvaluationIn(
+        assessed_on=date(2026, 10, 31), assessed_by="Nina Okafor", observations={"lab.inr": 1.3}
     )
+    newer = records.add(
+        clinic.db, clinic["nina"], PRETREATMENT_EVALUATION, maria.patient_id, labs_only
+    )
+    inputs = maria.screen(clinic).inputs
+    assert inputs["lab.inr"]["source"] == f"pretreatment_evaluation {newer.id}"
+    assert inputs["lab.inr"]["value"] == 1.3
+    assert (
+        inputs["hx.autoimmune_disease"]["source"]
+        == f"pretreatment_evaluation {maria.evaluation_id}"
+    )
+
+
+def test_an_evaluation_older_than_90_days_is_not_read(clinic: Any, maria: Any) -> None:
+    later = datetime(2027, 1, 28, tzinfo=UTC)  # 91 days after the evaluation
+    with time_machine.travel(datetime(2027, 1, 29, tzinfo=UTC)):
+        screening = maria.screen(clinic, as_of=later)
+    assert "hx.autoimmune_disease" not in screening.inputs
+    assert screening.status == "incomplete"
+
+
+def test_without_the_registry_confirmed_complete_an_absent_record_is_missing_not_no(
+    clinic: Any, maria: Any
+) -> None:
+    maria.void_first_evaluation(clinic)
+    maria.evaluate(
+        clinic, **{"registry.milestones_complete": None, "registry.drug_courses_complete": None}
+    )
+    screening = maria.screen(clinic)
+    assert screening.inputs["gi.gastrostomy"]["value"] is None
+    assert "not confirmed complete" in screening.inputs["gi.gastrostomy"]["note"]
+    assert screening.inputs["meds.edaravone_last_date"]["value"] is None
+    found = results(screening)
+    assert found["EXC-GI-001"] == found["EXC-EDAR-001"] == "MISSING"
+    assert screening.status == "incomplete"
+
+
+def test_a_missing_value_is_missing_even_where_the_profile_has_no_threshold(
+    clinic: Any, pat: Any
+) -> None:
+    screening = screen_patient(clinic.db, clinic["alice"], pat.id, ScreeningIn(as_of=AS_OF))
+    prog = next(c for c in screening.criteria if c.id == "INC-PROG-001")
+    assert prog.result == "MISSING"  # nothing to review: a physician cannot judge no value
 
 
 def test_a_screening_is_never_rewritten_a_new_one_is_a_new_record(clinic: Any, maria: Any) -> None:
@@ -200,3 +252,25 @@ def test_roles_without_the_permission_cannot_screen_and_other_sites_cannot_see(
     screening = maria.screen(clinic)
     with pytest.raises(NotFound):
         get_screening(clinic.db, clinic["sami"], screening.id)
+
+
+def test_the_clinical_day_of_as_of_follows_the_programs_time_zone(
+    clinic: Any, maria: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ALSTRACK_TIME_ZONE", "Pacific/Auckland")  # UTC+13 in November
+    get_settings.cache_clear()
+    try:
+        evening_in_utc = datetime(2026, 11, 1, 20, 0, tzinfo=UTC)
+        screening = maria.screen(clinic, as_of=evening_in_utc.astimezone(UTC))
+    finally:
+        monkeypatch.delenv("ALSTRACK_TIME_ZONE")
+        get_settings.cache_clear()
+    assert screening.as_of == evening_in_utc
+    assert screening.as_of_date == date(2026, 11, 2)
+
+
+def test_an_as_of_with_an_offset_is_stored_in_utc(clinic: Any, maria: Any) -> None:
+    paris = datetime.fromisoformat("2026-11-01T10:00:00+01:00")
+    screening = maria.screen(clinic, as_of=paris)
+    assert screening.as_of.utcoffset() == timedelta(0)
+    assert screening.as_of == paris

@@ -20,7 +20,7 @@ token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create the database, or bring its schema to the newest version (Alembic migrations)."""
-    db = database()
+    db = database(migrated=False)
     upgrade(db)
     console.print(f"Database schema at revision {current_revision(db)} ({db.dialect}).")
 
@@ -28,7 +28,7 @@ def db_upgrade() -> None:
 @db_app.command("current")
 def db_current() -> None:
     """Print the schema revision of the database and the newest one alstrack knows."""
-    db = database()
+    db = database(migrated=False)
     console.print(f"current: {current_revision(db) or 'none'}  newest: {head_revision(db)}")
 
 

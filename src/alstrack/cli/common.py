@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import typer
 from pydantic import ValidationError
@@ -12,13 +13,32 @@ from rich.console import Console
 from alstrack.config import Settings
 from alstrack.errors import AlstrackError, FieldError, InvalidInput
 from alstrack.store.db import Database
+from alstrack.store.migrate import current_revision, head_revision
 
 console = Console()
 err_console = Console(stderr=True)
 
 
-def database() -> Database:
-    return Database(Settings().url)
+def database(*, migrated: bool = True) -> Database:
+    """The database from settings; with ``migrated``, exit with advice unless its schema is current.
+
+    A missing SQLite file is not created here: only `alstrack db upgrade` creates the database.
+    """
+    settings = Settings()
+    url = settings.url
+    if migrated:
+        where = url.split("///", 1)[1] if url.startswith("sqlite") and "///" in url else None
+        if where and where != ":memory:" and not Path(where).exists():
+            err_console.print(
+                f"No alstrack database at {where}: run `alstrack db upgrade` to create one, or "
+                "set ALSTRACK_DATA_DIR (or ALSTRACK_DATABASE_URL) to where it is."
+            )
+            raise typer.Exit(1)
+    db = Database(url)
+    if migrated and current_revision(db) != head_revision(db):
+        err_console.print("The database schema is not current: run `alstrack db upgrade` first.")
+        raise typer.Exit(1)
+    return db
 
 
 @contextmanager

@@ -36,6 +36,7 @@ Permission = Literal[
     "audit.read",
     "users.write",
     "rules.write",
+    "products.write",
 ]
 PERMISSIONS: tuple[str, ...] = get_args(Permission)
 
@@ -59,8 +60,11 @@ MATRIX: dict[str, frozenset[str]] = {
     ),
     "nurse": frozenset(_CLINICAL_READ | {"assessments.write"}),
     # The lab reads plans: they say which cells, what dose and which collection order.
-    "lab_technician": frozenset({"sites.read", "patients.read", "plans.read"}),
-    "qa": frozenset({"sites.read", "patients.read", "assessments.read"} | _PATHWAY_READ),
+    # The lab and QA label cell products (products.write: assign Donation Identification Numbers).
+    "lab_technician": frozenset({"sites.read", "patients.read", "plans.read", "products.write"}),
+    "qa": frozenset(
+        {"sites.read", "patients.read", "assessments.read", "products.write"} | _PATHWAY_READ
+    ),
     "pharmacovigilance": frozenset(_CLINICAL_READ),
     # Analysts see de-identified data only: no direct identifiers.
     "data_analyst": frozenset({"sites.read", "patients.read", "assessments.read"} | _PATHWAY_READ),

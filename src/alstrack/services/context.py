@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from alstrack.config import get_settings
 from alstrack.domain.permissions import ALL_SITES_ROLES, allows
 from alstrack.errors import InvalidInput, NotFound, PermissionDenied
 from alstrack.store import audit
@@ -45,8 +48,19 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def clinic_day(at: datetime) -> date:
+    """The day ``at`` falls on in the program's time zone (ALSTRACK_TIME_ZONE)."""
+    return at.astimezone(_zone(get_settings().time_zone)).date()
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
 def today() -> date:
-    return now().date()
+    """Today in the program's time zone: the day a clinic's staff would write on a form."""
+    return clinic_day(now())
 
 
 _PATIENT = select(Patient).where(Patient.id == bindparam("patient_id"))

@@ -23,7 +23,7 @@ from alstrack.services.assessments import (
     SpirometryIn,
     age_years,
 )
-from alstrack.services.context import Actor, now
+from alstrack.services.context import Actor, now, today
 from alstrack.services.evaluations import PRETREATMENT_EVALUATION, EvaluationIn
 from alstrack.services.milestones import DRUG_COURSE, MILESTONE, DrugCourseIn, MilestoneIn
 from alstrack.services.patients import HistoryIn, IdentityIn, PatientIn, register_patient
@@ -199,6 +199,8 @@ def _load_patient(db: Database, actor: Actor, site_id: int, sp: SyntheticPatient
 # What the demo physician finds at the pretreatment evaluation: nothing, except for a few
 # patients who show each of the source article's three contraindications.
 _EVALUATION: dict[str, object] = {
+    "registry.milestones_complete": True,
+    "registry.drug_courses_complete": True,
     "resp.invasive_ventilation": False,
     "resp.diaphragm_pacing": False,
     "meds.immunosuppressant_current": False,
@@ -247,7 +249,8 @@ _CONTRAINDICATIONS: tuple[dict[str, object], ...] = (
 )
 _CANDIDATES = 20  # patients evaluated and screened in the demo
 _PLANS: tuple[dict[str, object], ...] = (
-    # NurOwn-like: 3 intrathecal doses of 125 x 10^6 autologous cells 8 weeks apart.
+    # A NurOwn-like schedule (phase 3, NCT03280056): 3 intrathecal doses of 125 x 10^6 cells 8
+    # weeks apart. NurOwn's cells are induced MSC-NTF; these are plain autologous bone-marrow MSC.
     {
         "cell_source": "autologous_bm_msc",
         "route": "intrathecal",
@@ -257,7 +260,8 @@ _PLANS: tuple[dict[str, object], ...] = (
         "interval_days": 56,
         "adjunct_therapies": [{"therapy": "physiotherapy"}, {"therapy": "mri_checkup"}],
     },
-    # Lenzumestrocel-like: 1 x 10^6 cells/kg intrathecally, twice, 26 days apart.
+    # An allogeneic umbilical-cord MSC plan, dosed per kg, for illustration: 1 x 10^6 cells/kg
+    # intrathecally, twice, 26 days apart (not a published regimen for these cells).
     {
         "cell_source": "allogeneic_uc_msc",
         "route": "intrathecal",
@@ -268,12 +272,14 @@ _PLANS: tuple[dict[str, object], ...] = (
         "adjunct_therapies": [{"therapy": "physiotherapy"}],
     },
 )
+_ACCEPT = "Demo: reviewed with the patient's records; acceptable for treatment"
 
 
 def _pathway(
     db: Database, actor: Actor, physician: Actor, loaded: list[tuple[int, SyntheticPatient]]
 ) -> None:
-    """Evaluate and screen the first living patients; the demo physician reviews and plans."""
+    """Evaluate and screen the first living patients as of their last visit (the clinic's
+    history); the demo physician reviews, and sees the plannable ones again today to plan."""
     # The newly diagnosed are the ones a clinic evaluates first.
     living = [(pid, sp) for pid, sp in loaded if sp.visits and "death" not in dict(sp.milestones)]
     living.sort(key=lambda item: item[1].diagnosis_date, reverse=True)
@@ -287,27 +293,58 @@ def _pathway(
             assessed_on=on, assessed_by="Dr Wei Chen (demo)", observations=observations
         )
         records.add(db, actor, PRETREATMENT_EVALUATION, pid, evaluation)
+        # Screened as of the visit: the history of the clinic's screenings.
         as_of = min(datetime.combine(on, time(10, 0), UTC), now())
-        screening = screenings.screen_patient(
-            db, actor, pid, ScreeningIn(profile="alsummit_like", as_of=as_of)
-        )
-        for criterion in screening.open_reviews:
-            screening = screenings.review_criterion(
-                db,
-                physician,
-                screening.id,
-                ReviewIn(
-                    criterion_id=criterion,
-                    decision="accept",
-                    reason="Demo: reviewed with the patient's records; acceptable for treatment",
-                ),
-            )
+        screening = _screen(db, actor, physician, pid, as_of)
         if screening.status in PLANNABLE and planned < len(_PLANS):
-            content = PlanIn.model_validate(_PLANS[planned] | {"screening_id": screening.id})
-            plan = plans.create_plan(db, physician, pid, content)
-            approval = ApprovalIn(number=plan.current_version, version=plan.version)
-            plans.approve_plan(db, physician, plan.id, approval)
-            planned += 1
+            planned += _plan(db, actor, physician, pid, sp, _PLANS[planned])
+
+
+def _screen(
+    db: Database, actor: Actor, physician: Actor, pid: int, as_of: datetime | None
+) -> screenings.ScreeningOut:
+    """Screen under the ALSUMMIT-like profile; the demo physician accepts every open review."""
+    screening = screenings.screen_patient(
+        db, actor, pid, ScreeningIn(profile="alsummit_like", as_of=as_of)
+    )
+    for criterion in screening.open_reviews:
+        review = ReviewIn(criterion_id=criterion, decision="accept", reason=_ACCEPT)
+        screening = screenings.review_criterion(db, physician, screening.id, review)
+    return screening
+
+
+def _plan(
+    db: Database,
+    actor: Actor,
+    physician: Actor,
+    pid: int,
+    sp: SyntheticPatient,
+    plan: dict[str, object],
+) -> int:
+    """The planning visit, today: evaluated, weighed and screened for now; planned if plannable.
+
+    A plan rests on a screening made for now (not one backdated to the visit) and on a recent
+    weight; the demo carries the last visit's weight to today's weighing. A screening made for
+    now reads the registry as it is: an ALSFRS-R or spirometry older than the rule set allows
+    leaves it incomplete, and the patient is not planned. 1 if planned, else 0.
+    """
+    on = today()
+    workup = EvaluationIn(
+        assessed_on=on, assessed_by="Dr Wei Chen (demo)", observations=dict(_EVALUATION)
+    )
+    records.add(db, actor, PRETREATMENT_EVALUATION, pid, workup)
+    weight = BodyMeasurementIn(
+        assessed_on=on, assessed_by="Nina Okafor (demo)", weight_kg=sp.visits[-1].weight_kg
+    )
+    records.add(db, actor, BODY_MEASUREMENT, pid, weight)
+    screening = _screen(db, actor, physician, pid, None)
+    if screening.status not in PLANNABLE:
+        return 0
+    content = PlanIn.model_validate(plan | {"screening_id": screening.id})
+    made = plans.create_plan(db, physician, pid, content)
+    approval = ApprovalIn(number=made.current_version, version=made.version)
+    plans.approve_plan(db, physician, made.id, approval)
+    return 1
 
 
 def write_tokens(path: Path, tokens: dict[str, str]) -> None:

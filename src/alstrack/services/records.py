@@ -151,13 +151,20 @@ def _audit_new(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _load(
-    session: Session, actor: Actor, kind: RecordKind[Any, Any], record_id: int
+    session: Session,
+    actor: Actor,
+    kind: RecordKind[Any, Any],
+    record_id: int,
+    *,
+    lock: bool = False,
 ) -> tuple[Any, Patient]:
+    """The record and its patient; ``lock`` serialises this change with the patient's others
+    (a screening or plan approval reading the record) on PostgreSQL."""
     row = session.get(kind.model, record_id)
     if row is None:
         raise NotFound(f"No {kind.name} {record_id}.")
     try:
-        patient = load_patient(session, actor, row.patient_id)
+        patient = load_patient(session, actor, row.patient_id, lock=lock)
     except NotFound:
         raise NotFound(f"No {kind.name} {record_id}.") from None
     return row, patient
@@ -260,7 +267,7 @@ def correct(
     actor.require(kind.permission_write)
     reason = require_reason(data.reason)
     with db.transaction() as session:
-        old, patient = _load(session, actor, kind, record_id)
+        old, patient = _load(session, actor, kind, record_id, lock=True)
         if old.status != "current":
             raise StepRefused(
                 f"{kind.name} {record_id} is {old.status.replace('_', ' ')}; "
@@ -339,7 +346,7 @@ def void(
     actor.require(kind.permission_write)
     reason = require_reason(data.reason)
     with db.transaction() as session:
-        row, patient = _load(session, actor, kind, record_id)
+        row, patient = _load(session, actor, kind, record_id, lock=True)
         if row.status != "current":
             raise StepRefused(f"{kind.name} {record_id} is {row.status.replace('_', ' ')} already.")
         update_versioned(

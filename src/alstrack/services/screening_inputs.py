@@ -28,7 +28,7 @@ from alstrack.store.models import (
     SpirometryTest,
 )
 
-__all__ = ["REGISTRY_ELEMENTS", "Input", "registry_inputs"]
+__all__ = ["REGISTRY_ELEMENTS", "Completeness", "Input", "registry_inputs"]
 
 # Data element -> where the registry keeps it (named in the error when someone enters it twice).
 REGISTRY_ELEMENTS: Mapping[str, str] = {
@@ -80,8 +80,25 @@ class Input:
         return found
 
 
-def registry_inputs(session: Session, ctx: PatientContext, on: date) -> dict[str, Input]:
-    """Every registry data element of a patient as known on day ``on`` (later records unseen)."""
+@dataclass(frozen=True)
+class Completeness:
+    """Where a pretreatment evaluation confirmed that part of the registry is complete.
+
+    Only then does a fact absent from the registry count as "did not happen"; otherwise it is
+    missing. Each is the date and the source of the confirmation, or None.
+    """
+
+    milestones: tuple[date, str] | None = None
+    drug_courses: tuple[date, str] | None = None
+
+
+def registry_inputs(
+    session: Session, ctx: PatientContext, on: date, complete: Completeness
+) -> dict[str, Input]:
+    """Every registry data element of a patient, from records dated on or before day ``on``.
+
+    Records are read as they stand now (a correction made since replaces what it corrects).
+    """
     found: dict[str, Input] = {}
     pid = ctx.patient_id
     patient = session.get(Patient, pid)
@@ -100,8 +117,8 @@ def registry_inputs(session: Session, ctx: PatientContext, on: date) -> dict[str
     found.update(_history(session, pid))
     found.update(_alsfrs(session, ctx, on))
     found.update(_spirometry(session, pid, on))
-    found.update(_milestones(session, pid, on))
-    found.update(_drugs(session, pid, on))
+    found.update(_milestones(session, pid, on, complete.milestones))
+    found.update(_drugs(session, pid, on, complete.drug_courses))
     return found
 
 
@@ -201,7 +218,7 @@ def _alsfrs(session: Session, ctx: PatientContext, on: date) -> dict[str, Input]
         str(row.id) for row, _ in scored if course.first and row.assessed_on >= course.first
     )
     found["fn.alsfrs_r_slope_per_month"] = Input(
-        None if course.decline is None else round(course.decline, 3),
+        course.decline,
         course.last,
         f"instrument_assessment {ids}" if course.decline is not None else "ALSFRS-R assessments",
         course.reason,
@@ -227,44 +244,65 @@ def _spirometry(session: Session, pid: int, on: date) -> dict[str, Input]:
             .limit(1)
         ).first()
         found[name] = (
-            Input(round(getattr(row, column.key), 1), row.assessed_on, f"spirometry_test {row.id}")
+            Input(getattr(row, column.key), row.assessed_on, f"spirometry_test {row.id}")
             if row is not None
             else Input(None, None, "spirometry", f"no {position} measurement recorded")
         )
     return found
 
 
-def _milestones(session: Session, pid: int, on: date) -> dict[str, Input]:
+def _milestones(
+    session: Session, pid: int, on: date, complete: tuple[date, str] | None
+) -> dict[str, Input]:
     rows = session.scalars(_current(Milestone, pid).where(Milestone.occurred_on <= on)).all()
     by_kind = {row.kind: row for row in rows}
     found = {}
     for name, kind in _MILESTONE_ELEMENTS.items():
         row = by_kind.get(kind)
-        found[name] = (
-            Input(True, row.occurred_on, f"milestone {row.id}")
-            if row is not None
-            else Input(False, None, f"milestones: no {kind} recorded")
-        )
+        if row is not None:
+            found[name] = Input(True, row.occurred_on, f"milestone {row.id}")
+        elif complete is not None:
+            found[name] = Input(False, complete[0], f"no {kind} recorded; {_confirmed(complete)}")
+        else:
+            found[name] = Input(None, None, "milestones", f"no {kind} recorded; {_UNCONFIRMED}")
     return found
 
 
-def _drugs(session: Session, pid: int, on: date) -> dict[str, Input]:
+_UNCONFIRMED = "not confirmed complete by a pretreatment evaluation (registry.*_complete)"
+
+
+def _confirmed(complete: tuple[date, str]) -> str:
+    return f"registry confirmed complete in {complete[1]}"
+
+
+def _drugs(
+    session: Session, pid: int, on: date, complete: tuple[date, str] | None
+) -> dict[str, Input]:
     rows = session.scalars(_current(DrugCourse, pid)).all()
     courses = [inputs.DrugCourse(r.drug, r.start_date, r.stop_date) for r in rows]
     ids = {(r.drug, r.start_date): r.id for r in rows}
     found: dict[str, Input] = {}
     riluzole = inputs.drug_on(courses, "riluzole", on)
-    if riluzole is None:
-        found["meds.riluzole"] = Input(False, None, "drug courses: no riluzole course on that day")
-        found["meds.riluzole_stable_since"] = Input(None, None, "drug courses", "not on riluzole")
-    else:
+    if riluzole is not None:
+        # The registry records courses, not doses: the course's start is the date read.
         source = f"drug_course {ids[('riluzole', riluzole.start)]}"
         found["meds.riluzole"] = Input(True, None, source)
         found["meds.riluzole_stable_since"] = Input(riluzole.start, None, source)
+    elif complete is not None:
+        source = f"no riluzole course on that day; {_confirmed(complete)}"
+        found["meds.riluzole"] = Input(False, complete[0], source)
+        found["meds.riluzole_stable_since"] = Input(None, None, "drug courses", "not on riluzole")
+    else:
+        note = f"no riluzole course on that day; {_UNCONFIRMED}"
+        found["meds.riluzole"] = Input(None, None, "drug courses", note)
+        found["meds.riluzole_stable_since"] = Input(None, None, "drug courses", note)
     last = inputs.last_taken(courses, "edaravone", on)
-    found["meds.edaravone_last_date"] = (
-        Input(NEVER, None, "drug courses: no edaravone course recorded")
-        if last is None
-        else Input(last, None, "drug courses (edaravone)")
-    )
+    if last is not None:
+        found["meds.edaravone_last_date"] = Input(last, None, "drug courses (edaravone)")
+    elif complete is not None:
+        source = f"no edaravone course recorded; {_confirmed(complete)}"
+        found["meds.edaravone_last_date"] = Input(NEVER, complete[0], source)
+    else:
+        note = f"no edaravone course recorded; {_UNCONFIRMED}"
+        found["meds.edaravone_last_date"] = Input(None, None, "drug courses", note)
     return found

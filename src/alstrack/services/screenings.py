@@ -1,33 +1,37 @@
 """Screen a registry patient for eligibility, store the screening, and record physicians' reviews.
 
-A screening reads the patient's latest pretreatment evaluation and the registry as they stood on
-its as-of day, evaluates the rule set in force under a profile, and stores the rule set version,
-the profile, the as-of time, every input with its date and source, and every criterion. It is
-never rewritten: new facts mean a new screening. A physician decides each REVIEW criterion with
-a reason and a signature; an exclusion that failed cannot be overridden (domain/eligibility/review).
+A screening reads the patient's pretreatment evaluations and registry records dated on or before
+its as-of day (in the program's time zone), as they stand when it runs; it evaluates the rule set
+in force under the program's profile and stores the rule set version, the profile, the as-of time
+and day, every input with its date and source, and every criterion. It is never rewritten: new
+facts (or a correction of an old one) mean a new screening. A physician decides each REVIEW
+criterion with a reason and a signature; an exclusion that failed cannot be overridden
+(domain/eligibility/review).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from alstrack.config import get_settings
 from alstrack.domain.eligibility import Observation, RuleSet, read_observations, screen
+from alstrack.domain.eligibility.inputs import parameters
 from alstrack.domain.eligibility.review import (
     Decision,
     Status,
     check_decision,
     standing,
 )
-from alstrack.errors import Conflict, InvalidInput, NotFound, StepRefused
-from alstrack.services.context import Actor, audited, load_patient, now
+from alstrack.errors import Conflict, InvalidInput, NotFound, PermissionDenied, StepRefused
+from alstrack.services.context import Actor, audited, clinic_day, load_patient, now
 from alstrack.services.records import patient_context
 from alstrack.services.rulesets import active_ruleset
-from alstrack.services.screening_inputs import Input, registry_inputs
+from alstrack.services.screening_inputs import Completeness, Input, registry_inputs
 from alstrack.services.signatures import SignatureOut, present, sign
 from alstrack.store import audit
 from alstrack.store.db import Database
@@ -55,15 +59,13 @@ __all__ = [
 class ScreeningIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     profile: str | None = Field(
-        default=None, description="Threshold profile of the rule set; its default if omitted"
+        default=None,
+        description="Threshold profile; the program's if omitted (only a physician may choose "
+        "another)",
     )
     as_of: datetime | None = Field(
         default=None,
         description="Reference time (with a time zone); now if omitted. Not in the future.",
-    )
-    evaluation_id: int | None = Field(
-        default=None,
-        description="Pretreatment evaluation to read; the latest on or before as_of if omitted",
     )
 
 
@@ -100,12 +102,12 @@ class CriterionOut(BaseModel):
 class ScreeningOut(BaseModel):
     id: int
     patient_id: int
-    evaluation_id: int | None
     rule_set_version_id: int
     ruleset_id: str
     ruleset_version: str
     profile: str
-    as_of: datetime
+    as_of: datetime = Field(description="Reference time, UTC")
+    as_of_date: date = Field(description="The clinical day of as_of: facts up to it are read")
     verdict: str = Field(description="As computed when screened; never rewritten")
     status: Status = Field(description="The verdict with the physicians' review decisions")
     open_reviews: list[str]
@@ -122,16 +124,17 @@ def screen_patient(db: Database, actor: Actor, patient_id: int, data: ScreeningI
         patient = load_patient(session, actor, patient_id, lock=True)
         at = now()
         as_of = _as_of(data.as_of, at)
+        day = clinic_day(as_of)
         ctx = patient_context(session, patient)
-        if ctx.death_date is not None and ctx.death_date <= as_of.date():
+        if ctx.death_date is not None and ctx.death_date <= day:
             raise StepRefused(f"Patient {patient_id} has a recorded death ({ctx.death_date}).")
-        active = active_ruleset(session)
-        evaluation = _evaluation(session, patient_id, data.evaluation_id, as_of.date())
-        found = registry_inputs(session, ctx, as_of.date())
-        if evaluation is not None:
-            found.update(_entered(evaluation))
+        active = active_ruleset(session, store_as=actor)
+        assert active.version_id is not None  # stored by store_as
+        profile = _profile(actor, active.ruleset, data.profile)
+        entered, complete = _evaluations(session, patient_id, day)
+        found = registry_inputs(session, ctx, day, complete) | entered
         observations, notes = _observations(active.ruleset, found)
-        result = screen(active.ruleset, observations, as_of=as_of, profile=data.profile)
+        result = screen(active.ruleset, observations, as_of=as_of, profile=profile)
         stored_inputs = {}
         for name, item in sorted(found.items()):
             shown = item.as_json()
@@ -141,12 +144,12 @@ def screen_patient(db: Database, actor: Actor, patient_id: int, data: ScreeningI
             stored_inputs[name] = shown
         row = Screening(
             patient_id=patient_id,
-            evaluation_id=evaluation.id if evaluation is not None else None,
             rule_set_version_id=active.version_id,
             ruleset_id=result.ruleset_id,
             ruleset_version=result.ruleset_version,
             profile=result.profile,
             as_of=as_of,
+            as_of_date=day,
             verdict=result.verdict.value,
             inputs=stored_inputs,
             criteria=[_criterion_json(c) for c in result.criteria],
@@ -172,7 +175,7 @@ def screen_patient(db: Database, actor: Actor, patient_id: int, data: ScreeningI
                         "rule_set_version_id": row.rule_set_version_id,
                         "profile": row.profile,
                         "as_of": as_of,
-                        "evaluation_id": row.evaluation_id,
+                        "as_of_date": day,
                     },
                 )
             ],
@@ -189,6 +192,12 @@ def review_criterion(db: Database, actor: Actor, screening_id: int, data: Review
     with db.transaction() as session:
         row, patient = _load(session, actor, screening_id, lock=True)
         check_decision(row.criteria, data.criterion_id, data.decision)
+        newest = _newest_id(session, row.patient_id)
+        if newest != row.id:
+            raise StepRefused(
+                f"Screening {row.id} is superseded by the patient's newer screening {newest}; "
+                "decide on that one."
+            )
         earlier = session.scalars(
             select(ScreeningReview).where(
                 ScreeningReview.screening_id == screening_id,
@@ -276,49 +285,62 @@ def _as_of(given: datetime | None, at: datetime) -> datetime:
         raise InvalidInput.for_field("as_of", "must carry a time zone, e.g. 2026-11-26T09:00Z")
     if given > at:
         raise InvalidInput.for_field("as_of", f"must not be in the future (now {at.isoformat()})")
-    return given
+    return given.astimezone(UTC)
 
 
-def _evaluation(
-    session: Session, patient_id: int, evaluation_id: int | None, on: date
-) -> PretreatmentEvaluation | None:
-    if evaluation_id is None:
-        return session.scalars(
-            select(PretreatmentEvaluation)
-            .where(
-                PretreatmentEvaluation.patient_id == patient_id,
-                PretreatmentEvaluation.status == "current",
-                PretreatmentEvaluation.assessed_on <= on,
-            )
-            .order_by(PretreatmentEvaluation.assessed_on.desc(), PretreatmentEvaluation.id.desc())
-            .limit(1)
-        ).first()
-    row = session.get(PretreatmentEvaluation, evaluation_id)
-    if row is None or row.patient_id != patient_id:
-        raise InvalidInput.for_field(
-            "evaluation_id", f"no pretreatment evaluation {evaluation_id} of this patient"
+def _profile(actor: Actor, ruleset: RuleSet, asked: str | None) -> str:
+    """The program's profile, or another one asked for by a physician."""
+    program = get_settings().screening_profile or ruleset.ruleset.default_profile
+    if asked is None or asked == program:
+        return program
+    if not actor.can("screenings.review"):
+        raise PermissionDenied(
+            f"Screenings use the program's profile ({program}); only a physician may screen "
+            f"with another ({asked})."
         )
-    if row.status != "current":
-        raise InvalidInput.for_field(
-            "evaluation_id", f"evaluation {evaluation_id} is {row.status.replace('_', ' ')}"
-        )
-    if row.assessed_on > on:
-        raise InvalidInput.for_field(
-            "evaluation_id", f"evaluation {evaluation_id} is dated after as_of ({on})"
-        )
-    return row
+    return asked
 
 
-def _entered(evaluation: PretreatmentEvaluation) -> dict[str, Input]:
-    source = f"pretreatment_evaluation {evaluation.id}"
-    return {
-        name: Input(
-            entry["value"],
-            date.fromisoformat(entry["date"]) if entry.get("date") else None,
-            source,
+def _evaluations(
+    session: Session, patient_id: int, day: date
+) -> tuple[dict[str, Input], Completeness]:
+    """Each data element from the newest current evaluation holding it, within the age limit."""
+    oldest = day - timedelta(days=parameters().evaluation.max_age_days)
+    rows = session.scalars(
+        select(PretreatmentEvaluation)
+        .where(
+            PretreatmentEvaluation.patient_id == patient_id,
+            PretreatmentEvaluation.status == "current",
+            PretreatmentEvaluation.assessed_on <= day,
+            PretreatmentEvaluation.assessed_on >= oldest,
         )
-        for name, entry in evaluation.observations.items()
-    }
+        .order_by(PretreatmentEvaluation.assessed_on, PretreatmentEvaluation.id)
+    )
+    found: dict[str, Input] = {}
+    for evaluation in rows:  # oldest first: a newer evaluation's value replaces an older one
+        source = f"pretreatment_evaluation {evaluation.id}"
+        for name, entry in evaluation.observations.items():
+            when = date.fromisoformat(entry["date"]) if entry.get("date") else None
+            found[name] = Input(entry["value"], when, source)
+    return found, Completeness(
+        milestones=_confirmation(found.get("registry.milestones_complete")),
+        drug_courses=_confirmation(found.get("registry.drug_courses_complete")),
+    )
+
+
+def _confirmation(statement: Input | None) -> tuple[date, str] | None:
+    if statement is None or statement.value is not True or statement.date is None:
+        return None
+    return statement.date, statement.source
+
+
+def _newest_id(session: Session, patient_id: int) -> int | None:
+    return session.scalar(
+        select(Screening.id)
+        .where(Screening.patient_id == patient_id)
+        .order_by(Screening.id.desc())
+        .limit(1)
+    )
 
 
 def _observations(
@@ -400,12 +422,12 @@ def _present(session: Session, row: Screening) -> ScreeningOut:
     return ScreeningOut(
         id=row.id,
         patient_id=row.patient_id,
-        evaluation_id=row.evaluation_id,
         rule_set_version_id=row.rule_set_version_id,
         ruleset_id=row.ruleset_id,
         ruleset_version=row.ruleset_version,
         profile=row.profile,
         as_of=row.as_of,
+        as_of_date=row.as_of_date,
         verdict=row.verdict,
         status=now_standing.status,
         open_reviews=list(now_standing.open_reviews),

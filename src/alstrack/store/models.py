@@ -206,6 +206,7 @@ class RuleSetVersion(Base):
     """Every rule file the program has accepted, kept verbatim so a screening can be replayed."""
 
     __tablename__ = "rule_set_versions"
+    __table_args__ = (UniqueConstraint("ruleset_id", "version"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ruleset_id: Mapped[str] = mapped_column(String(64), index=True)
     version: Mapped[str] = mapped_column(String(40))
@@ -222,14 +223,13 @@ class Screening(Base):
     __table_args__ = (Index("ix_screenings_patient", "patient_id", "id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
-    evaluation_id: Mapped[int | None] = mapped_column(
-        ForeignKey("pretreatment_evaluations.id"), nullable=True
-    )
     rule_set_version_id: Mapped[int] = mapped_column(ForeignKey("rule_set_versions.id"))
     ruleset_id: Mapped[str] = mapped_column(String(64))
     ruleset_version: Mapped[str] = mapped_column(String(40))
     profile: Mapped[str] = mapped_column(String(64))
     as_of: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The clinical day of as_of in the program's time zone: the day facts are read up to.
+    as_of_date: Mapped[date] = mapped_column(Date)
     verdict: Mapped[str] = mapped_column(String(16))
     # data-element name -> {"value", "date", "source"}: exactly what the rules read.
     inputs: Mapped[dict[str, Any]] = mapped_column(json_type())

@@ -258,8 +258,6 @@ def _evaluate(
 def _run(
     rule: Rule, check: Check, observations: Mapping[str, Observation], as_of: datetime
 ) -> Outcome:
-    if check.threshold is None and OPERATORS[check.operator].needs_threshold:
-        return Outcome(Result.REVIEW, "no threshold for this profile: a physician decides")
     operator = OPERATORS[check.operator]
     names = _expand(check.elements, observations)
     values: list[Any] = []
@@ -267,14 +265,16 @@ def _run(
         current = _current(rule, name, observations, as_of)
         if isinstance(current, Outcome):
             if not operator.combined:
-                return current
+                return current  # missing data wins over everything, REVIEW included
             current = None
         values.append(current)
+    if operator.combined and all(value is None for value in values):
+        return Outcome(Result.MISSING, f"{', '.join(check.elements)}: no value")
+    if check.threshold is None and operator.needs_threshold:
+        # Only with the value in hand: a physician can judge a value, not its absence.
+        return Outcome(Result.REVIEW, "no threshold for this profile: a physician decides")
     if operator.combined:
-        if not values:
-            return Outcome(Result.MISSING, f"{', '.join(check.elements)}: no value")
-        outcome = operator.judge(tuple(values), check.threshold, as_of)
-        return outcome
+        return operator.judge(tuple(values), check.threshold, as_of)
     outcome = operator.judge(tuple(values), check.threshold, as_of)
     return Outcome(outcome.result, f"{names[0]}: {outcome.reason}")
 

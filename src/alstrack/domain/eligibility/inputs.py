@@ -13,9 +13,9 @@ from functools import cache
 from importlib.resources import files
 from typing import Annotated, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from alstrack.domain.datafiles import parse_model, read_text
 from alstrack.domain.progression import slope
 
 __all__ = [
@@ -35,30 +35,43 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+# "interpretation": how alstrack reads a source that does not spell the method out.
+Verification = Literal["read", "secondary", "recalled", "interpretation"]
+
+
 class SlopeParameters(_Frozen):
     lead_in_days: Annotated[int, Field(ge=1)]
     min_visits: Annotated[int, Field(ge=2)]
     min_span_days: Annotated[int, Field(ge=1)]
     source: str
-    verification: Literal["read", "secondary", "recalled"]
+    verification: Verification
+
+
+class EvaluationParameters(_Frozen):
+    max_age_days: Annotated[int, Field(ge=0)]
+    source: str
+    verification: Verification
 
 
 class SpirometryParameters(_Frozen):
     position: Literal["upright", "supine"]
     source: str
-    verification: Literal["read", "secondary", "recalled"]
+    verification: Verification
 
 
 class InputParameters(_Frozen):
     version: int
     alsfrs_r_slope: SlopeParameters
+    evaluation: EvaluationParameters
     spirometry: SpirometryParameters
 
 
 @cache
 def parameters() -> InputParameters:
-    text = files("alstrack.domain").joinpath("data", "screening-inputs.yaml").read_text("utf-8")
-    return InputParameters.model_validate(yaml.safe_load(text))
+    path = files("alstrack.domain").joinpath("data", "screening-inputs.yaml")
+    return parse_model(
+        read_text(path), str(path), InputParameters, holds="alsfrs_r_slope, evaluation, ..."
+    )
 
 
 def age_in_full_years(date_of_birth: date, on: date) -> int:

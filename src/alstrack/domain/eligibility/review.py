@@ -76,10 +76,13 @@ def check_decision(criteria: Iterable[Mapping[str, Any]], criterion_id: str, dec
     result, group = found["result"], found["group"]
     if group not in VERDICT_GROUPS:
         raise StepRefused(
-            f"{criterion_id} is a procedure check; it is judged again before each procedure."
+            f"{criterion_id} is a procedure check, not an eligibility criterion; it is not "
+            "decided by review."
         )
     if result == Result.FAIL and found["effect"] == "exclude":
-        raise StepRefused(f"{criterion_id} failed an exclusion criterion; it cannot be overridden.")
+        raise StepRefused(
+            f"{criterion_id} failed and its effect is 'exclude': it cannot be overridden."
+        )
     if result == Result.MISSING:
         raise StepRefused(
             f"{criterion_id} has no current value; record it and screen again instead."
@@ -96,6 +99,11 @@ def standing(
         return Standing("not_eligible", ())
     if verdict == Verdict.incomplete:
         return Standing("incomplete", ())
+    counted = [c for c in criteria if c["group"] in VERDICT_GROUPS]
+    if any(c["result"] == Result.FAIL for c in counted):
+        # Only exclusions fail outright (a flag's FAIL is REVIEW); the rule schema keeps other
+        # effects off INC-/EXC- rules, and this keeps a failed criterion from ever resolving.
+        return Standing("not_eligible", ())
     if verdict == Verdict.eligible:
         return Standing("eligible", ())
     pending = tuple(cid for cid in reviewable(criteria) if cid not in decisions)

@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("accepted_at", alstrack.store.types.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rule_set_versions")),
         sa.UniqueConstraint("sha256", name=op.f("uq_rule_set_versions_sha256")),
+        sa.UniqueConstraint("ruleset_id", "version", name=op.f("uq_rule_set_versions_ruleset_id")),
     )
     with op.batch_alter_table("rule_set_versions", schema=None) as batch_op:
         batch_op.create_index(
@@ -119,12 +120,12 @@ def upgrade() -> None:
         "screenings",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("patient_id", sa.Integer(), nullable=False),
-        sa.Column("evaluation_id", sa.Integer(), nullable=True),
         sa.Column("rule_set_version_id", sa.Integer(), nullable=False),
         sa.Column("ruleset_id", sa.String(length=64), nullable=False),
         sa.Column("ruleset_version", sa.String(length=40), nullable=False),
         sa.Column("profile", sa.String(length=64), nullable=False),
         sa.Column("as_of", alstrack.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("as_of_date", sa.Date(), nullable=False),
         sa.Column("verdict", sa.String(length=16), nullable=False),
         sa.Column(
             "inputs",
@@ -138,11 +139,6 @@ def upgrade() -> None:
         ),
         sa.Column("screened_by", sa.Integer(), nullable=False),
         sa.Column("screened_at", alstrack.store.types.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["evaluation_id"],
-            ["pretreatment_evaluations.id"],
-            name=op.f("fk_screenings_evaluation_id_pretreatment_evaluations"),
-        ),
         sa.ForeignKeyConstraint(
             ["patient_id"], ["patients.id"], name=op.f("fk_screenings_patient_id_patients")
         ),
