@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from alstrack.api.deps import DB, CurrentActor
 from alstrack.services import rulesets
-from alstrack.services.rulesets import ActiveRuleSetOut, RuleSetVersionOut
+from alstrack.services.ruleset_views import ActiveRuleSetOut, RuleSetVersionOut
 
 router = APIRouter(prefix="/rulesets", tags=["rulesets"])
 

@@ -83,7 +83,7 @@ def rules_install(
     """
     with _rule_file_errors():
         db = database()
-        version = rulesets.install_ruleset(db, rulesets.named_actor(db, username), path)
+        version = rulesets.install_ruleset(db, users.named_actor(db, username), path)
     console.print(
         f"Installed {version.ruleset_id} {version.version} as version {version.id}, "
         f"profiles: {', '.join(version.profiles)}.",

@@ -10,32 +10,35 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from alstrack.config import get_settings
-from alstrack.domain.eligibility.operators import OPERATORS
 from alstrack.domain.eligibility.rules import (
-    Certainty,
-    Effect,
     RuleSet,
     builtin_ruleset,
     parse_ruleset,
 )
 from alstrack.errors import Conflict, InvalidInput, NotFound
 from alstrack.services.context import Actor, audited, now
-from alstrack.services.users import actor_for
+from alstrack.services.ruleset_views import (
+    ActiveRuleSetOut,
+    DataElementOut,
+    ProfileOut,
+    RuleSetVersionOut,
+    rules_out,
+    validation_out,
+)
 from alstrack.store import audit
 from alstrack.store.db import Database
-from alstrack.store.models import RuleSetVersion, User
+from alstrack.store.models import RuleSetVersion
 
 BUILTIN = "builtin"
 _VALIDATED = (
@@ -62,92 +65,6 @@ class ActiveRuleSet:
     @property
     def stored(self) -> bool:
         return self.version_id is not None
-
-
-class ValidationOut(BaseModel):
-    status: str
-    by: str
-    date: date
-
-
-class RuleSetVersionOut(BaseModel):
-    id: int
-    ruleset_id: str
-    version: str
-    sha256: str
-    origin: str = Field(description='"builtin" or the file it was installed from')
-    accepted_at: datetime
-    active: bool = Field(description="Whether screenings use this version now")
-    validated: bool = Field(description=_VALIDATED)
-    validation: ValidationOut | None = Field(description="Who validated it and when, if declared")
-    profiles: list[str]
-
-
-class ProfileOut(BaseModel):
-    name: str
-    description: str
-
-
-class DataElementOut(BaseModel):
-    name: str = Field(description="As an evaluation or screening input names it")
-    type: str
-    unit: str | None
-    codes: list[str] | None = Field(description="The allowed values of a code element")
-    range: tuple[float, float] | None = Field(description="[low, high] a value must lie in")
-    note: str | None
-    accepts_never: bool = Field(description='Whether "never" stands for a date never reached')
-
-
-class CheckOut(BaseModel):
-    data_elements: list[str]
-    operator: str
-    threshold: Any = Field(
-        description="null where the operator takes a threshold: none is known for this "
-        "profile, so a value gives REVIEW (a physician decides)"
-    )
-    takes_threshold: bool
-
-
-class PlanOut(BaseModel):
-    effect: Effect
-    checks: list[CheckOut] = Field(description="Empty: nothing to check, the rule gives REVIEW")
-    review: bool = Field(description="Whether a value present gives REVIEW for want of a threshold")
-
-
-class RuleOut(BaseModel):
-    id: str
-    group: str
-    category: str
-    description: str
-    effect: Effect | dict[str, Effect] = Field(description="One effect, or one per profile")
-    sources: list[str]
-    verification: Certainty | dict[str, Certainty] = Field(description="One, or one per source")
-    max_age_days: int | None
-    applies_if: dict[str, Any] | None
-    note: str | None
-    plans: dict[str, PlanOut] = Field(
-        description="Per profile the rule belongs to: its data elements, operators and thresholds"
-    )
-
-
-class ActiveRuleSetOut(BaseModel):
-    id: str
-    version: str
-    version_id: int | None = Field(
-        description="The stored version row screenings reference; null until the shipped rule "
-        "set is stored by the first screening"
-    )
-    stored: bool
-    sha256: str
-    origin: str
-    accepted_at: datetime | None
-    validated: bool = Field(description=_VALIDATED)
-    validation: ValidationOut | None
-    default_profile: str
-    profiles: list[ProfileOut]
-    data_elements: list[DataElementOut]
-    rules: list[RuleOut]
-    sources: dict[str, dict[str, Any]]
 
 
 def shipped_file() -> Path:
@@ -366,7 +283,7 @@ def describe_active(db: Database, actor: Actor, ruleset_id: str | None = None) -
         origin=active.origin,
         accepted_at=active.accepted_at,
         validated=active.validated,
-        validation=_validation_out(ruleset) if active.validated else None,
+        validation=validation_out(ruleset) if active.validated else None,
         default_profile=meta.default_profile,
         profiles=[
             ProfileOut(name=name, description=profile.description)
@@ -384,51 +301,9 @@ def describe_active(db: Database, actor: Actor, ruleset_id: str | None = None) -
             )
             for name, element in ruleset.data_elements.items()
         ],
-        rules=_rules_out(ruleset),
+        rules=rules_out(ruleset),
         sources=ruleset.sources,
     )
-
-
-def _rules_out(ruleset: RuleSet) -> list[RuleOut]:
-    plans: dict[str, dict[str, PlanOut]] = {rule.id: {} for rule in ruleset.rules}
-    for profile in ruleset.profiles:
-        for rule, plan in ruleset.plans(profile):
-            checks = [
-                CheckOut(
-                    data_elements=list(check.elements),
-                    operator=check.operator,
-                    threshold=check.threshold,
-                    takes_threshold=OPERATORS[check.operator].needs_threshold,
-                )
-                for check in plan.checks
-            ]
-            review = not checks or any(c.takes_threshold and c.threshold is None for c in checks)
-            plans[rule.id][profile] = PlanOut(effect=plan.effect, checks=checks, review=review)
-    return [
-        RuleOut(
-            id=rule.id,
-            group=rule.group,
-            category=rule.category,
-            description=rule.description,
-            effect=rule.effect,
-            sources=list(rule.sources),
-            verification=rule.verification,
-            max_age_days=rule.max_age_days,
-            applies_if=rule.applies_if,
-            note=rule.note,
-            plans=plans[rule.id],
-        )
-        for rule in ruleset.rules
-    ]
-
-
-def named_actor(db: Database, username: str) -> Actor:
-    """The active user called ``username``, for a command run on the server (``--as``)."""
-    with db.read() as session:
-        user = session.scalars(select(User).where(User.username == username)).one_or_none()
-        if user is None or not user.active:
-            raise NotFound(f"No active user {username!r}.")
-        return actor_for(session, user)
 
 
 def _require_read(actor: Actor) -> None:
@@ -479,13 +354,6 @@ def _clash(
     )
 
 
-def _validation_out(ruleset: RuleSet) -> ValidationOut | None:
-    declared = ruleset.ruleset.validation
-    if declared is None:
-        return None
-    return ValidationOut(status=declared.status, by=declared.by, date=declared.date)
-
-
 def _version_out(row: RuleSetVersion, ruleset: RuleSet, *, active: bool) -> RuleSetVersionOut:
     validated = is_validated(ruleset, row.origin, row.sha256)
     return RuleSetVersionOut(
@@ -497,6 +365,6 @@ def _version_out(row: RuleSetVersion, ruleset: RuleSet, *, active: bool) -> Rule
         accepted_at=row.accepted_at,
         active=active,
         validated=validated,
-        validation=_validation_out(ruleset) if validated else None,
+        validation=validation_out(ruleset) if validated else None,
         profiles=list(ruleset.profiles),
     )

@@ -168,3 +168,12 @@ def system_actor(db: Database, username: str = "alstrack-system") -> Actor:
             session.add(user)
             session.flush()
         return actor_for(session, user)
+
+
+def named_actor(db: Database, username: str) -> Actor:
+    """The active user called ``username``, for a command run on the server (``--as``)."""
+    with db.read() as session:
+        user = session.scalars(select(User).where(User.username == username)).one_or_none()
+        if user is None or not user.active:
+            raise NotFound(f"No active user {username!r}.")
+        return actor_for(session, user)
