@@ -36,11 +36,14 @@ Permission = Literal[
     "audit.read",
     "users.write",
     "rules.write",
+    "products.read",
     "products.write",
+    "products.administer",
+    "products.release",
 ]
 PERMISSIONS: tuple[str, ...] = get_args(Permission)
 
-_PATHWAY_READ = {"screenings.read", "plans.read"}
+_PATHWAY_READ = {"screenings.read", "plans.read", "products.read"}
 _CLINICAL_READ = {
     "sites.read",
     "patients.read",
@@ -56,14 +59,24 @@ MATRIX: dict[str, frozenset[str]] = {
     # Clinicians who change records may read their history (the audit trail of their patients).
     "coordinator": frozenset(_CLINICAL_READ | _CLINICAL_WRITE | _PATHWAY_WRITE | {"audit.read"}),
     "physician": frozenset(
-        _CLINICAL_READ | _CLINICAL_WRITE | _PATHWAY_WRITE | _PHYSICIAN_ONLY | {"audit.read"}
+        _CLINICAL_READ
+        | _CLINICAL_WRITE
+        | _PATHWAY_WRITE
+        | _PHYSICIAN_ONLY
+        | {"audit.read", "products.administer"}
     ),
-    "nurse": frozenset(_CLINICAL_READ | {"assessments.write"}),
-    # The lab reads plans: they say which cells, what dose and which collection order.
-    # The lab and QA label cell products (products.write: assign Donation Identification Numbers).
-    "lab_technician": frozenset({"sites.read", "patients.read", "plans.read", "products.write"}),
+    # Nurses receive, store, thaw, verify and give products at the clinic (products.administer).
+    "nurse": frozenset(_CLINICAL_READ | {"assessments.write", "products.administer"}),
+    # The lab reads plans: they say which cells, what dose and which collection order. The lab
+    # registers donors and products, labels them, records their lab steps and QC results
+    # (products.write); the clinic's steps are the nurses' and physicians' (products.administer).
+    "lab_technician": frozenset(
+        {"sites.read", "patients.read", "plans.read", "products.read", "products.write"}
+    ),
+    # QA releases or rejects products and disposes of deviations (products.release).
     "qa": frozenset(
-        {"sites.read", "patients.read", "assessments.read", "products.write"} | _PATHWAY_READ
+        {"sites.read", "patients.read", "assessments.read", "products.write", "products.release"}
+        | _PATHWAY_READ
     ),
     "pharmacovigilance": frozenset(_CLINICAL_READ),
     # Analysts see de-identified data only: no direct identifiers.

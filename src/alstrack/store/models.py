@@ -357,3 +357,126 @@ class SequenceCounter(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
     value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Donor(Base):
+    """An allogeneic donor, known by a code that names no one (21 CFR 1271.290)."""
+
+    __tablename__ = "donors"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    recovered_on: Mapped[date] = mapped_column(Date)
+    age_at_recovery_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # pending | eligible | ineligible: the donor-eligibility determination (21 CFR 1271.50)
+    eligibility: Mapped[str] = mapped_column(String(16))
+    determined_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    determined_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class DonorTest(Base):
+    """One infectious-disease test of a donor's specimen (DON-TEST-001, DON-TIMING-001)."""
+
+    __tablename__ = "donor_tests"
+    __table_args__ = (Index("ix_donor_tests_donor", "donor_id", "test"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    donor_id: Mapped[int] = mapped_column(ForeignKey("donors.id"))
+    test: Mapped[str] = mapped_column(String(40))
+    result: Mapped[str] = mapped_column(String(16))  # nonreactive | reactive | indeterminate
+    specimen_days_from_recovery: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="current")
+    entered_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Product(Base):
+    """A cell product under one DIN: an allogeneic lot, or a patient's own cells.
+
+    ``state`` follows domain/products/lifecycle.py; every step is a ProductEvent.
+    """
+
+    __tablename__ = "products"
+    __table_args__ = (Index("ix_products_patient", "patient_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    din: Mapped[str] = mapped_column(String(13), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # autologous | allogeneic
+    cell_source: Mapped[str] = mapped_column(String(40))
+    specification_version: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(24))
+    # Autologous: whose cells; allogeneic: the patient the lot is allocated to, if any.
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"), nullable=True)
+    donor_id: Mapped[int | None] = mapped_column(ForeignKey("donors.id"), nullable=True)
+    collection_order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("collection_orders.id"), nullable=True
+    )
+    vials: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    viable_cells_per_vial: Mapped[float | None] = mapped_column(Float, nullable=True)
+    storage_location: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ProductEvent(Base):
+    """One step in a product's life and custody: who, when, from where to where, condition."""
+
+    __tablename__ = "product_events"
+    __table_args__ = (Index("ix_product_events_product", "product_id", "id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    step: Mapped[str] = mapped_column(String(24))
+    from_state: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    to_state: Mapped[str] = mapped_column(String(24))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())  # when it happened
+    by_user: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    from_location: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    to_location: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    condition: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    temperature_c: Mapped[float | None] = mapped_column(Float, nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    signature_id: Mapped[int | None] = mapped_column(
+        ForeignKey("electronic_signatures.id"), nullable=True
+    )
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())  # when it was entered
+
+
+class ProductTestResult(Base):
+    """A QC result of a product against its specification; corrected by superseding."""
+
+    __tablename__ = "product_test_results"
+    __table_args__ = (Index("ix_product_test_results_product", "product_id", "status"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    test: Mapped[str] = mapped_column(String(40))
+    value: Mapped[Any] = mapped_column(json_type())
+    method: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="current")
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    entered_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Deviation(Base):
+    """A departure from procedure (e.g. a temperature excursion): blocks release and
+    administration until QA records a disposition (21 CFR 1271.260)."""
+
+    __tablename__ = "deviations"
+    __table_args__ = (Index("ix_deviations_product", "product_id", "status"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # open | closed
+    opened_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    disposition: Mapped[str | None] = mapped_column(String(24), nullable=True)
+    disposition_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    disposed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    disposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    signature_id: Mapped[int | None] = mapped_column(
+        ForeignKey("electronic_signatures.id"), nullable=True
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)
