@@ -16,8 +16,11 @@ from alstrack.errors import NotFound, PermissionDenied, StepRefused
 from alstrack.services import (
     audit_trail,
     dins,
+    donors,
     patients,
     plans,
+    product_steps,
+    products,
     records,
     rulesets,
     screenings,
@@ -113,7 +116,18 @@ CALLS = {
         ),
     ),
     "rules.write": lambda c, a, p: rulesets.install_ruleset(c.db, a, _program_rule_file()),
+    "products.read": lambda c, a, p: products.patient_products(c.db, a, p),
     "products.write": lambda c, a, p: _assign_a_din(c, a),
+    "products.administer": lambda c, a, p: _refused_after_the_permission_check(
+        NotFound,
+        lambda: product_steps.take_step(
+            c.db, a, "G123417654321", product_steps.StepIn(step="thaw", version=1)
+        ),
+    ),
+    "products.release": lambda c, a, p: _refused_after_the_permission_check(
+        NotFound,
+        lambda: donors.determine_eligibility(c.db, a, 10**9, donors.DeterminationIn(version=1)),
+    ),
     "screenings.read": lambda c, a, p: screenings.list_screenings(c.db, a, p),
     "screenings.write": lambda c, a, p: screenings.screen_patient(c.db, a, p, ScreeningIn()),
     "screenings.review": lambda c, a, p: _refused_after_the_permission_check(

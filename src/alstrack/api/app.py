@@ -9,7 +9,17 @@ import anyio.to_thread
 from fastapi import FastAPI
 
 from alstrack import __version__
-from alstrack.api import errors, meta, patients, plans, records, rulesets, screenings, sites
+from alstrack.api import (
+    errors,
+    meta,
+    patients,
+    plans,
+    products,
+    records,
+    rulesets,
+    screenings,
+    sites,
+)
 from alstrack.api.errors import ErrorResponse
 from alstrack.config import Settings, get_settings
 from alstrack.store.db import Database
@@ -58,5 +68,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     records.include(app)
     app.include_router(screenings.router)
     app.include_router(plans.router)
+    app.include_router(products.router)
     app.include_router(pages.router)
     return app

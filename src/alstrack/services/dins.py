@@ -17,7 +17,7 @@ from alstrack.store import audit
 from alstrack.store.db import Database
 from alstrack.store.models import SequenceCounter
 
-__all__ = ["DinOut", "assign_din", "din_counter"]
+__all__ = ["DinOut", "assign_din", "din_counter", "next_din"]
 
 _LAST_SEQUENCE = 999_999
 
@@ -41,6 +41,17 @@ def din_counter(facility: str, year: int) -> str:
 def assign_din(db: Database, actor: Actor, *, year: int | None = None) -> DinOut:
     """The next DIN of ALSTRACK_FACILITY_ID in ``year`` (default: this year at the clinics)."""
     actor.require("products.write")
+    with db.transaction() as session:
+        return next_din(session, actor, year=year)
+
+
+def next_din(session: Session, actor: Actor, *, year: int | None = None) -> DinOut:
+    """Assign the next DIN in the caller's transaction, with its audit entry.
+
+    A product registered without a DIN takes its number here, so a refused registration
+    uses none.
+    """
+    actor.require("products.write")
     facility = get_settings().facility_id
     if facility is None:
         raise StepRefused(
@@ -49,30 +60,27 @@ def assign_din(db: Database, actor: Actor, *, year: int | None = None) -> DinOut
         )
     year = today().year if year is None else year
     name = din_counter(facility, year)
-    with db.transaction() as session:
-        sequence = _next_value(session, name)
-        if sequence > _LAST_SEQUENCE:
-            raise StepRefused(
-                f"Facility {facility} has assigned all {_LAST_SEQUENCE} DINs of {year}."
-            )
-        din = new_din(facility, year, sequence)
-        at = now()
-        out = DinOut(
-            din=str(din),
-            eye_readable=format_din(din),
-            check_character=check_character(din),
-            flag=flag(din),
-            facility=facility,
-            year=year,
-            sequence=sequence,
-            assigned_at=at,
-        )
-        new = out.model_dump(include={"din", "check_character", "facility", "year", "sequence"})
-        audit.record(
-            session,
-            [audited(actor, at=at, action="assign", entity="din", entity_id=out.din, new=new)],
-        )
-        return out
+    sequence = _next_value(session, name)
+    if sequence > _LAST_SEQUENCE:
+        raise StepRefused(f"Facility {facility} has assigned all {_LAST_SEQUENCE} DINs of {year}.")
+    din = new_din(facility, year, sequence)
+    at = now()
+    out = DinOut(
+        din=str(din),
+        eye_readable=format_din(din),
+        check_character=check_character(din),
+        flag=flag(din),
+        facility=facility,
+        year=year,
+        sequence=sequence,
+        assigned_at=at,
+    )
+    new = out.model_dump(include={"din", "check_character", "facility", "year", "sequence"})
+    audit.record(
+        session,
+        [audited(actor, at=at, action="assign", entity="din", entity_id=out.din, new=new)],
+    )
+    return out
 
 
 def _next_value(session: Session, name: str) -> int:

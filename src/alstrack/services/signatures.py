@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from alstrack.services.context import Actor
 from alstrack.store.models import ElectronicSignature
 
-Meaning = Literal["approved", "reviewed"]
+Meaning = Literal["approved", "reviewed", "released", "rejected", "determined"]
 
 
 class SignatureOut(BaseModel):

@@ -1,0 +1,130 @@
+"""Cell products and their donors: registration, steps, QC results, deviations and tracing."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from alstrack.api.deps import DB, CurrentActor, Id
+from alstrack.services import deviations, donors, product_results, product_steps, products
+from alstrack.services.deviations import DeviationIn, DispositionIn
+from alstrack.services.donors import DeterminationIn, DonorIn, DonorOut, DonorTestIn
+from alstrack.services.product_results import CorrectionIn, JudgementsOut, ResultIn, ResultOut
+from alstrack.services.product_steps import StepIn
+from alstrack.services.product_views import DeviationOut, EventOut, ProductOut, TraceOut
+from alstrack.services.products import AutologousIn, LotIn
+
+router = APIRouter(tags=["products"])
+
+
+@router.post("/donors", status_code=status.HTTP_201_CREATED, summary="Register a donor")
+def register_donor(data: DonorIn, db: DB, actor: CurrentActor) -> DonorOut:
+    return donors.register_donor(db, actor, data)
+
+
+@router.get("/donors/{donor_id}", summary="A donor, their tests and the DON- rules on them")
+def get_donor(donor_id: Id, db: DB, actor: CurrentActor) -> DonorOut:
+    return donors.get_donor(db, actor, donor_id)
+
+
+@router.post(
+    "/donors/{donor_id}/tests",
+    status_code=status.HTTP_201_CREATED,
+    summary="Record an infectious-disease test (a repeat supersedes it, with a reason)",
+)
+def record_donor_test(donor_id: Id, data: DonorTestIn, db: DB, actor: CurrentActor) -> DonorOut:
+    return donors.record_donor_test(db, actor, donor_id, data)
+
+
+@router.post(
+    "/donors/{donor_id}/determination",
+    summary="QA determines the donor eligible or not from the DON- rules (signed 'determined')",
+)
+def determine(donor_id: Id, data: DeterminationIn, db: DB, actor: CurrentActor) -> DonorOut:
+    return donors.determine_eligibility(db, actor, donor_id, data)
+
+
+@router.get("/donors/{donor_id}/products", summary="Every lot made from the donor")
+def donor_products(donor_id: Id, db: DB, actor: CurrentActor) -> list[ProductOut]:
+    return products.donor_products(db, actor, donor_id)
+
+
+@router.post(
+    "/products/lots", status_code=status.HTTP_201_CREATED, summary="Register an allogeneic lot"
+)
+def register_lot(data: LotIn, db: DB, actor: CurrentActor) -> ProductOut:
+    return products.register_lot(db, actor, data)
+
+
+@router.post(
+    "/products/autologous",
+    status_code=status.HTTP_201_CREATED,
+    summary="Register an autologous product from the patient's open collection order",
+)
+def register_autologous(data: AutologousIn, db: DB, actor: CurrentActor) -> ProductOut:
+    return products.register_autologous(db, actor, data)
+
+
+@router.get(
+    "/products/{din}", summary="Trace a product: its donor or patient and every step of custody"
+)
+def get_product(din: str, db: DB, actor: CurrentActor) -> TraceOut:
+    return products.get_product(db, actor, din)
+
+
+@router.post(
+    "/products/{din}/steps",
+    status_code=status.HTTP_201_CREATED,
+    summary="Take the next step (refused out of order or when a guard fails, with the reasons)",
+)
+def take_step(din: str, data: StepIn, db: DB, actor: CurrentActor) -> EventOut:
+    return product_steps.take_step(db, actor, din, data)
+
+
+@router.post(
+    "/products/{din}/results", status_code=status.HTTP_201_CREATED, summary="Enter a QC result"
+)
+def enter_result(din: str, data: ResultIn, db: DB, actor: CurrentActor) -> ResultOut:
+    return product_results.enter_result(db, actor, din, data)
+
+
+@router.post(
+    "/products/{din}/results/{result_id}/corrections",
+    status_code=status.HTTP_201_CREATED,
+    summary="Correct a QC result: a new result supersedes it, with a reason",
+)
+def correct_result(
+    din: str, result_id: Id, data: CorrectionIn, db: DB, actor: CurrentActor
+) -> ResultOut:
+    return product_results.correct_result(db, actor, din, result_id, data)
+
+
+@router.get(
+    "/products/{din}/judgements",
+    summary="Every release test judged pass, fail or missing, and the release blockers",
+)
+def get_judgements(din: str, db: DB, actor: CurrentActor) -> JudgementsOut:
+    return product_results.get_judgements(db, actor, din)
+
+
+@router.post(
+    "/products/{din}/deviations",
+    status_code=status.HTTP_201_CREATED,
+    summary="Open a deviation (it blocks release and administration until disposed)",
+)
+def open_deviation(din: str, data: DeviationIn, db: DB, actor: CurrentActor) -> DeviationOut:
+    return deviations.open_deviation(db, actor, din, data)
+
+
+@router.post(
+    "/products/{din}/deviations/{deviation_id}/disposition",
+    summary="QA disposes of a deviation: use as is or discard, signed, with a reason",
+)
+def dispose_deviation(
+    din: str, deviation_id: Id, data: DispositionIn, db: DB, actor: CurrentActor
+) -> DeviationOut:
+    return deviations.dispose_deviation(db, actor, din, deviation_id, data)
+
+
+@router.get("/patients/{patient_id}/products", summary="Every product made for the patient")
+def patient_products(patient_id: Id, db: DB, actor: CurrentActor) -> list[ProductOut]:
+    return products.patient_products(db, actor, patient_id)

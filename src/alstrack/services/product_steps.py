@@ -1,0 +1,350 @@
+"""One step in a product's life and custody: checked by the lifecycle, recorded as an event.
+
+The service gathers the facts the lifecycle's guards read (open deviations, the QC judgements,
+who entered results, the donor's eligibility, the expiry, the patient at the bedside) from the
+database, asks ``next_state`` and, if it allows the step, writes a ProductEvent (who, when, from
+where to where, condition, temperature) and an audit entry. Release and rejection are QA's
+(products.release) and signed "released" or "rejected"; the signature is linked on the event.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alstrack.domain.products import (
+    State,
+    Step,
+    StepContext,
+    TestJudgement,
+    expiry_after_thaw,
+    judge_dose_endotoxin,
+    next_state,
+)
+from alstrack.errors import Conflict, InvalidInput, NotFound, StepRefused
+from alstrack.services.context import Actor, audited, load_patient, now
+from alstrack.services.product_results import judge_product, results_entered_by
+from alstrack.services.product_views import EventOut, load_product, present_event
+from alstrack.services.products import donor_of, specification_of
+from alstrack.services.signatures import sign
+from alstrack.store import audit
+from alstrack.store.db import Database
+from alstrack.store.models import (
+    CollectionOrder,
+    Deviation,
+    Donor,
+    Patient,
+    Product,
+    ProductEvent,
+    ProductTestResult,
+    TreatmentPlan,
+    TreatmentPlanVersion,
+    User,
+)
+from alstrack.store.versioning import update_versioned
+
+__all__ = ["StepIn", "open_deviations", "take_step"]
+
+_Text = Annotated[str, Field(min_length=1, max_length=200)]
+_SIGNED = {Step.RELEASE: "released", Step.REJECT: "rejected"}
+# Steps before QC testing at which the lot's or the product's expiry is recorded.
+_SETS_EXPIRY = frozenset({Step.COLLECT, Step.START_PROCESSING, Step.MANUFACTURE, Step.START_QC})
+_NAMES_PATIENT = frozenset({Step.ALLOCATE, Step.VERIFY, Step.ADMINISTER})
+# The clinic's steps, taken by its nurses and physicians; the lab's need products.write.
+_AT_THE_CLINIC = frozenset(
+    {Step.RECEIVE_AT_CLINIC, Step.STORE, Step.THAW, Step.VERIFY, Step.ADMINISTER}
+)
+
+
+def _permission(step: Step) -> str:
+    if step in _SIGNED:
+        return "products.release"
+    return "products.administer" if step in _AT_THE_CLINIC else "products.write"
+
+
+class StepIn(BaseModel):
+    """A step as the user records it; ``at`` defaults to now and is never in the future."""
+
+    model_config = ConfigDict(extra="forbid")
+    step: Step
+    version: int = Field(description="The product's record `version` as read")
+    at: AwareDatetime | None = None
+    from_location: _Text | None = None
+    to_location: _Text | None = None
+    condition: _Text | None = Field(default=None, description="e.g. dry shipper, intact seal")
+    temperature_c: float | None = Field(default=None, ge=-273.15, le=100, allow_inf_nan=False)
+    note: Annotated[str, Field(max_length=2000)] | None = None
+    reason: Annotated[str, Field(max_length=2000)] | None = Field(
+        default=None, description="Required to reject or discard"
+    )
+    patient_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**63 - 1,
+        description="The patient it is allocated to, or the patient at the bedside",
+    )
+    verified_by: list[Annotated[str, Field(max_length=64)]] = Field(
+        default_factory=list,
+        description="verify: the usernames of the two qualified people who checked the label",
+    )
+    expires_at: AwareDatetime | None = Field(
+        default=None, description="The product's expiry, recorded before QC testing"
+    )
+    dose_volume_ml: float | None = Field(
+        default=None, gt=0, le=1000, description="administer: the volume given, for endotoxin"
+    )
+
+
+def take_step(db: Database, actor: Actor, din: str, data: StepIn) -> EventOut:
+    """Take one step if the lifecycle allows it; StepRefused says every reason if not."""
+    actor.require(_permission(data.step))
+    _check_fields(data)
+    with db.transaction() as session:
+        product = load_product(session, actor, din, lock=True)
+        at = data.at or now()
+        recorded = now()
+        if at > recorded:
+            raise InvalidInput.for_field("at", "must not be in the future")
+        patient = _patient(session, actor, data) if data.step in _NAMES_PATIENT else None
+        context = _context(session, actor, product, data, at, patient)
+        before = State(product.state)
+        after = next_state(product.kind, before, data.step, context=context)  # type: ignore[arg-type]
+        values = _changes(product, data, after, at, patient)
+        _update(session, product, data.version, values)
+        signature_id = None
+        if data.step in _SIGNED:
+            signature_id = sign(
+                session,
+                actor,
+                meaning=_SIGNED[data.step],  # type: ignore[arg-type]
+                entity="product",
+                entity_id=product.din,
+                at=recorded,
+            ).id
+        event = ProductEvent(
+            product_id=product.id,
+            step=data.step.value,
+            from_state=before.value,
+            to_state=after.value,
+            at=at,
+            by_user=actor.user_id,
+            from_location=data.from_location,
+            to_location=data.to_location,
+            condition=data.condition,
+            temperature_c=data.temperature_c,
+            note=_note(data),
+            signature_id=signature_id,
+            recorded_at=recorded,
+        )
+        session.add(event)
+        session.flush()
+        entries = [_entry(actor, product, data, event, values, recorded)]
+        entries += _order_collected(session, actor, product, data.step, recorded)
+        audit.record(session, entries)
+        return present_event(event)
+
+
+def open_deviations(session: Session, product_id: int) -> tuple[str, ...]:
+    rows = session.scalars(
+        select(Deviation)
+        .where(Deviation.product_id == product_id, Deviation.status == "open")
+        .order_by(Deviation.id)
+    )
+    return tuple(f"deviation {d.id}: {d.kind.replace('_', ' ')}" for d in rows)
+
+
+def _check_fields(data: StepIn) -> None:
+    if data.expires_at is not None and data.step not in _SETS_EXPIRY:
+        steps = ", ".join(sorted(s.value for s in _SETS_EXPIRY))
+        raise InvalidInput.for_field("expires_at", f"is recorded only at {steps}")
+    if data.verified_by and data.step != Step.VERIFY:
+        raise InvalidInput.for_field("verified_by", "is given only with the verify step")
+    if data.patient_id is None and data.step in _NAMES_PATIENT:
+        raise InvalidInput.for_field("patient_id", f"{data.step.label} names the patient")
+
+
+def _patient(session: Session, actor: Actor, data: StepIn) -> Patient:
+    try:
+        return load_patient(session, actor, data.patient_id or 0)
+    except NotFound:
+        raise InvalidInput.for_field("patient_id", f"no patient {data.patient_id}") from None
+
+
+def _context(
+    session: Session,
+    actor: Actor,
+    product: Product,
+    data: StepIn,
+    at: datetime,
+    patient: Patient | None,
+) -> StepContext:
+    donor = donor_of(session, product)
+    judgements: tuple[TestJudgement, ...] = ()
+    if data.step in (Step.RELEASE, Step.REJECT):
+        judgements = tuple(judge_product(session, product))
+    return StepContext(
+        now=at,
+        actor_id=actor.user_id,
+        actor_role=actor.role,
+        results_entered_by=results_entered_by(session, product.id),
+        judgements=judgements,
+        signature_meaning=_SIGNED.get(data.step),
+        open_deviations=open_deviations(session, product.id),
+        donor_eligible=_eligible(donor),
+        expires_at=product.expires_at,
+        product_patient_id=product.patient_id,
+        patient_id=patient.id if patient is not None else None,
+        verified_by=_verifiers(session, actor, data),
+        dose_endotoxin=_dose_endotoxin(session, product, data)
+        if data.step == Step.ADMINISTER
+        else None,
+        reason=data.reason,
+    )
+
+
+def _eligible(donor: Donor | None) -> bool | None:
+    if donor is None or donor.eligibility == "pending":
+        return None  # autologous, or not determined yet: the guard says which
+    return donor.eligibility == "eligible"
+
+
+def _verifiers(session: Session, actor: Actor, data: StepIn) -> frozenset[int]:
+    """The acting user and the qualified people named (unknown usernames are refused)."""
+    if data.step != Step.VERIFY:
+        return frozenset()
+    found = {
+        user.username: user.id
+        for user in session.scalars(select(User).where(User.username.in_(data.verified_by)))
+    }
+    unknown = sorted(set(data.verified_by) - set(found))
+    if unknown:
+        raise InvalidInput.for_field("verified_by", f"no user {', '.join(unknown)}")
+    return frozenset({actor.user_id, *found.values()})
+
+
+def _dose_endotoxin(session: Session, product: Product, data: StepIn) -> TestJudgement | None:
+    """The endotoxin in this dose against the route limit of the patient's approved plan."""
+    endotoxin = session.scalars(
+        select(ProductTestResult.value).where(
+            ProductTestResult.product_id == product.id,
+            ProductTestResult.test == "endotoxin_eu_per_ml",
+            ProductTestResult.status == "current",
+        )
+    ).first()
+    plan = session.scalars(
+        select(TreatmentPlan).where(
+            TreatmentPlan.patient_id == data.patient_id, TreatmentPlan.status == "approved"
+        )
+    ).first()
+    limit = None
+    if plan is not None:
+        version = session.scalars(
+            select(TreatmentPlanVersion).where(
+                TreatmentPlanVersion.plan_id == plan.id,
+                TreatmentPlanVersion.number == plan.current_version,
+            )
+        ).one()
+        limit = version.endotoxin_limit_eu
+    value = endotoxin if isinstance(endotoxin, int | float) else None
+    return judge_dose_endotoxin(value, data.dose_volume_ml, limit)
+
+
+def _changes(
+    product: Product, data: StepIn, after: State, at: datetime, patient: Patient | None
+) -> dict[str, Any]:
+    values: dict[str, Any] = {"state": after.value}
+    if data.to_location is not None:
+        values["storage_location"] = data.to_location
+    if data.expires_at is not None:
+        values["expires_at"] = data.expires_at
+    if data.step == Step.ALLOCATE and patient is not None:
+        values["patient_id"] = patient.id
+    if data.step == Step.THAW:
+        thawed = expiry_after_thaw(specification_of(product), at)
+        current = product.expires_at
+        values["expires_at"] = thawed if current is None else min(current, thawed)
+    return values
+
+
+def _update(session: Session, product: Product, version: int, values: dict[str, Any]) -> None:
+    try:
+        update_versioned(
+            session, Product, Product.id == product.id, version, values, f"Product {product.din}"
+        )
+    except Conflict:
+        raise Conflict(
+            f"Product {product.din} changed since record version {version} was read; "
+            "reload it and try again."
+        ) from None
+
+
+def _note(data: StepIn) -> str | None:
+    parts = [data.note, f"reason: {data.reason}" if data.reason else None]
+    if data.verified_by:
+        parts.append(f"verified with {', '.join(data.verified_by)}")
+    return " | ".join(p for p in parts if p) or None
+
+
+def _entry(
+    actor: Actor,
+    product: Product,
+    data: StepIn,
+    event: ProductEvent,
+    values: dict[str, Any],
+    at: datetime,
+) -> dict[str, Any]:
+    old = {key: getattr(product, key) for key in values}
+    new = dict(values) | {
+        "step": data.step.value,
+        "event_id": event.id,
+        "at": event.at,
+        "temperature_c": data.temperature_c,
+    }
+    if event.signature_id is not None:
+        new |= {"signature_id": event.signature_id, "meaning": _SIGNED[data.step]}
+    return audited(
+        actor,
+        at=at,
+        action=data.step.value,
+        entity="product",
+        entity_id=product.din,
+        patient_id=values.get("patient_id", product.patient_id),
+        old=old,
+        new=new,
+        reason=data.reason,
+    )
+
+
+def _order_collected(
+    session: Session, actor: Actor, product: Product, step: Step, at: datetime
+) -> list[dict[str, Any]]:
+    """Collecting the patient's tissue fulfils the collection order."""
+    if step != Step.COLLECT or product.collection_order_id is None:
+        return []
+    order = session.get_one(CollectionOrder, product.collection_order_id)
+    if order.status != "open":
+        raise StepRefused(f"Collection order {order.id} is {order.status}: collect to an open one.")
+    update_versioned(
+        session,
+        CollectionOrder,
+        CollectionOrder.id == order.id,
+        order.version,
+        {"status": "collected"},
+        f"Collection order {order.id}",
+    )
+    return [
+        audited(
+            actor,
+            at=at,
+            action="collect",
+            entity="collection_order",
+            entity_id=order.id,
+            patient_id=order.patient_id,
+            old={"status": "open"},
+            new={"status": "collected", "din": product.din},
+        )
+    ]

@@ -1,0 +1,158 @@
+"""Fixtures of the product service tests: two QA users, a donor, a lot and passing QC results.
+
+Quinn and Quentin work in QA (the shared cast has no QA user); Ben the lab technician enters
+results. Nothing here is autouse: the domain tests in this folder need none of it. The clock
+stands at NOW; the program's facility number is G1234 (the ST-001 example).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from alstrack.config import get_settings
+from alstrack.domain.products import builtin_specifications
+from alstrack.services import users
+from alstrack.services.donors import (
+    REQUIRED_TESTS,
+    DeterminationIn,
+    DonorIn,
+    DonorOut,
+    DonorTestIn,
+    determine_eligibility,
+    record_donor_test,
+    register_donor,
+)
+from alstrack.services.product_results import ResultIn, enter_result
+from alstrack.services.product_steps import StepIn, take_step
+from alstrack.services.product_views import ProductOut
+from alstrack.services.products import LotIn, get_product, register_lot
+from alstrack.services.users import UserIn
+
+_SCREENING_TESTS = str(Path(__file__).resolve().parent.parent / "screening")
+if _SCREENING_TESTS not in sys.path:
+    sys.path.insert(0, _SCREENING_TESTS)
+_cast = import_module("screening_cast")
+maria = _cast.maria
+
+from product_cast import NOW, PASSING  # noqa: E402  (beside this file, put on sys.path by pytest)
+
+
+@pytest.fixture
+def clock(time_machine: Any) -> Any:
+    time_machine.move_to(NOW, tick=False)
+    return time_machine
+
+
+@pytest.fixture
+def facility(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("ALSTRACK_FACILITY_ID", "G1234")
+    get_settings.cache_clear()
+    yield "G1234"
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def qa(clinic: Any) -> Any:
+    """Quinn and Quentin, QA at both sites, added to the clinic's people and tokens."""
+    for username, display in (("quinn", "Quinn Adler"), ("quentin", "Quentin Roy")):
+        data = UserIn(username=username, display_name=display, role="qa", site_codes=["NORTH"])
+        users.create_user(clinic.db, clinic.system, data)
+        clinic.tokens[username] = users.issue_token(clinic.db, clinic.system, username, "tests")
+        clinic.people[username] = users.authenticate(clinic.db, clinic.tokens[username])
+    return clinic
+
+
+@pytest.fixture
+def donor(clinic: Any, qa: Any, clock: Any) -> Callable[..., DonorOut]:
+    """A cord-tissue donor with every required test recorded; ``determine`` lets QA decide."""
+
+    def made(
+        code: str = "UC-0001",
+        results: dict[str, str] | None = None,
+        days: int = 0,
+        determine: bool = True,
+    ) -> DonorOut:
+        out = register_donor(
+            clinic.db,
+            clinic["ben"],
+            DonorIn(code=code, recovered_on=date(2026, 10, 20), age_at_recovery_days=0),
+        )
+        for test in REQUIRED_TESTS:
+            result = (results or {}).get(test, "nonreactive")
+            data = DonorTestIn(test=test, result=result, specimen_days_from_recovery=days)
+            out = record_donor_test(clinic.db, clinic["ben"], out.id, data)
+        if determine:
+            out = determine_eligibility(
+                clinic.db, clinic["quinn"], out.id, DeterminationIn(version=out.version)
+            )
+        return out
+
+    return made
+
+
+@pytest.fixture
+def lot(clinic: Any, donor: Callable[..., DonorOut], facility: str) -> Callable[..., ProductOut]:
+    """A UC-MSC lot of an eligible donor, registered by Ben; keywords change fields."""
+
+    def made(donor_id: int | None = None, **changes: Any) -> ProductOut:
+        data = {
+            "donor_id": donor_id if donor_id is not None else donor().id,
+            "cell_source": "allogeneic_uc_msc",
+            "vials": 20,
+            "viable_cells_per_vial": 5e7,
+            "expires_at": NOW + timedelta(days=365),
+            "storage_location": "LN2 tank 3, rack B",
+        } | changes
+        return register_lot(clinic.db, clinic["ben"], LotIn(**data))
+
+    return made
+
+
+@pytest.fixture
+def step(clinic: Any) -> Callable[..., Any]:
+    """Take a step on a product as it stands now (its current record version)."""
+
+    def taken(din: str, name: str, by: str = "ben", **fields: Any) -> Any:
+        version = get_product(clinic.db, clinic.system, din).product.version
+        return take_step(clinic.db, clinic[by], din, StepIn(step=name, version=version, **fields))
+
+    return taken
+
+
+@pytest.fixture
+def results(clinic: Any) -> Callable[..., None]:
+    """Enter passing results of a lot (keywords change or, as None, leave out tests)."""
+
+    def entered(din: str, by: str = "ben", **changes: Any) -> None:
+        for test, value in (PASSING | changes).items():
+            if value is not None:
+                enter_result(clinic.db, clinic[by], din, ResultIn(test=test, value=value))
+
+    return entered
+
+
+@pytest.fixture
+def in_qc(
+    lot: Callable[..., ProductOut], step: Callable[..., Any], results: Callable[..., None]
+) -> Callable[..., ProductOut]:
+    """A lot manufactured, in QC testing, with passing results entered by Ben."""
+
+    def made(**changes: Any) -> ProductOut:
+        product = lot()
+        step(product.din, "manufacture")
+        step(product.din, "start_qc")
+        results(product.din, **changes)
+        return product
+
+    return made
+
+
+def spec_test_ids(cell_source: str = "allogeneic_uc_msc") -> set[str]:
+    return {t.id for t in builtin_specifications().get(cell_source, field="x").tests}
