@@ -21,7 +21,7 @@ def test_a_plan_is_drafted_listed_revised_and_approved_over_http(
     assert (first["dose_cells"], first["total_cells"]) == (64_000_000, 192_000_000)
     assert (first["endotoxin_k_eu_per_kg"], first["endotoxin_limit_eu"]) == (0.2, 12.8)
     assert first["cell_source"]["label"] == "Autologous bone-marrow MSC"
-    assert "lots" not in str(plan)  # lots come with the cell product registry
+    assert plan["suitable_lots"] is None  # an autologous plan is made from the patient's cells
     assert alice.get(f"/patients/{maria.patient_id}/plans").json() == [plan]
     assert api("ben").get(f"/plans/{plan['id']}").json() == plan
 

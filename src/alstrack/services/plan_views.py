@@ -2,6 +2,10 @@
 
 A version is shown from what was stored: its ids, its weight, its dose, its K and its limit. A
 catalogue id that is no longer known shows with a null label instead of failing the read.
+
+An allogeneic plan also lists today's suitable lots (``suitable_lots``), for its current version:
+released or in-inventory lots of its cell source, allocated to no one, unexpired, of an eligible
+donor, holding the dose per administration. An autologous plan has none (the field is absent).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from alstrack.domain.isbt128 import check_character, format_din, parse_din
 from alstrack.domain.plan_readiness import lumbar_puncture_checks
 from alstrack.domain.plans import (
     adjunct_therapies,
@@ -22,10 +27,14 @@ from alstrack.domain.plans import (
     missing_values,
     routes,
 )
+from alstrack.domain.products import State
+from alstrack.services.context import Actor, now
 from alstrack.services.signatures import SignatureOut, present
 from alstrack.store.models import (
     CollectionOrder,
+    Donor,
     ElectronicSignature,
+    Product,
     Screening,
     TreatmentPlan,
     TreatmentPlanVersion,
@@ -38,9 +47,13 @@ __all__ = [
     "PlanOut",
     "PlanVersionOut",
     "ProcedureCheckOut",
+    "SuitableLotOut",
     "present_order",
     "present_plan",
 ]
+
+# Released lots count before they are placed in inventory: both passed QC and QA's release.
+_AVAILABLE = (State.RELEASED.value, State.IN_INVENTORY.value)
 
 
 class CellSourceOut(BaseModel):
@@ -107,6 +120,20 @@ class CollectionOrderOut(BaseModel):
     version: int = Field(description="The order's record version: send it back to cancel")
 
 
+class SuitableLotOut(BaseModel):
+    """An allogeneic lot that could be given under the plan's current version today."""
+
+    din: str
+    eye_readable: str
+    check_character: str
+    state: str = Field(description="released, or in_inventory once placed there")
+    vials: int
+    viable_cells_per_vial: float
+    viable_cells: float = Field(description="vials × viable_cells_per_vial")
+    expires_at: datetime
+    storage_location: str | None
+
+
 class PlanOut(BaseModel):
     id: int
     patient_id: int
@@ -120,9 +147,15 @@ class PlanOut(BaseModel):
     created_at: datetime
     versions: list[PlanVersionOut] = Field(description="Every version, oldest first")
     collection_orders: list[CollectionOrderOut]
+    suitable_lots: list[SuitableLotOut] | None = Field(
+        default=None,
+        description="Allogeneic current version: the lots that fit it today, soonest expiry "
+        "first; empty when none fit or cannot be listed (the current version's `missing` says "
+        "why). Null for an autologous plan",
+    )
 
 
-def present_plan(session: Session, plan: TreatmentPlan) -> PlanOut:
+def present_plan(session: Session, plan: TreatmentPlan, actor: Actor) -> PlanOut:
     rows = session.execute(
         select(TreatmentPlanVersion, ElectronicSignature)
         .outerjoin(
@@ -138,6 +171,14 @@ def present_plan(session: Session, plan: TreatmentPlan) -> PlanOut:
         .where(CollectionOrder.plan_id == plan.id)
         .order_by(CollectionOrder.id)
     )
+    versions = [
+        _present_version(row, signature, criteria.get(row.screening_id, []))
+        for row, signature in rows
+    ]
+    current = next(row for row, _ in rows if row.number == plan.current_version)
+    lots, why = _suitable_lots(session, actor, current)
+    if why is not None:
+        next(v for v in versions if v.number == current.number).missing["suitable_lots"] = why
     return PlanOut(
         id=plan.id,
         patient_id=plan.patient_id,
@@ -146,11 +187,9 @@ def present_plan(session: Session, plan: TreatmentPlan) -> PlanOut:
         version=plan.version,
         created_by=plan.created_by,
         created_at=plan.created_at,
-        versions=[
-            _present_version(row, signature, criteria.get(row.screening_id, []))
-            for row, signature in rows
-        ],
+        versions=versions,
         collection_orders=[present_order(order) for order in orders],
+        suitable_lots=lots,
     )
 
 
@@ -165,6 +204,55 @@ def present_order(order: CollectionOrder) -> CollectionOrderOut:
         ordered_at=order.ordered_at,
         version=order.version,
     )
+
+
+def _suitable_lots(
+    session: Session, actor: Actor, row: TreatmentPlanVersion
+) -> tuple[list[SuitableLotOut] | None, str | None]:
+    """The lots that fit the version today, and why none are listed when that is not known."""
+    source = cell_sources().find(row.cell_source)
+    if source is None or source.origin != "allogeneic":
+        return None, None
+    if not actor.can("products.read"):
+        return [], f"not shown: the {actor.role} role may not read products (products.read)"
+    if row.dose_cells is None:
+        return [], "needs the dose per administration"
+    at = now()
+    candidates = session.scalars(
+        select(Product)
+        .join(Donor, Donor.id == Product.donor_id)
+        .where(
+            Product.kind == "allogeneic",
+            Product.cell_source == row.cell_source,
+            Product.state.in_(_AVAILABLE),
+            Product.patient_id.is_(None),  # allocated to no one: no site, every reader sees it
+            Donor.eligibility == "eligible",
+        )
+    )
+    lots = []
+    for lot in candidates:
+        if lot.expires_at is None or lot.expires_at <= at:
+            continue
+        if lot.vials is None or lot.viable_cells_per_vial is None:
+            continue
+        cells = lot.vials * lot.viable_cells_per_vial
+        if cells < row.dose_cells:
+            continue
+        din = parse_din(lot.din)
+        lots.append(
+            SuitableLotOut(
+                din=lot.din,
+                eye_readable=format_din(din),
+                check_character=check_character(din),
+                state=lot.state,
+                vials=lot.vials,
+                viable_cells_per_vial=lot.viable_cells_per_vial,
+                viable_cells=cells,
+                expires_at=lot.expires_at,
+                storage_location=lot.storage_location,
+            )
+        )
+    return sorted(lots, key=lambda lot: (lot.expires_at, lot.din)), None
 
 
 def _criteria(session: Session, screening_ids: Iterable[int]) -> dict[int, list[dict[str, object]]]:

@@ -159,7 +159,7 @@ def create_plan(db: Database, actor: Actor, patient_id: int, data: PlanIn) -> Pl
                 )
             ],
         )
-        return present_plan(session, plan)
+        return present_plan(session, plan, actor)
 
 
 def revise_plan(db: Database, actor: Actor, plan_id: int, data: PlanRevisionIn) -> PlanOut:
@@ -204,7 +204,7 @@ def revise_plan(db: Database, actor: Actor, plan_id: int, data: PlanRevisionIn) 
         entries += cancel_open_orders(session, actor, plan, patient, why, at)
         audit.record(session, entries)
         session.refresh(plan)
-        return present_plan(session, plan)
+        return present_plan(session, plan, actor)
 
 
 def approve_plan(db: Database, actor: Actor, plan_id: int, data: ApprovalIn) -> PlanOut:
@@ -263,7 +263,7 @@ def approve_plan(db: Database, actor: Actor, plan_id: int, data: ApprovalIn) -> 
         entries += order_collection(session, actor, plan, current, source, patient, at)
         audit.record(session, entries)
         session.refresh(plan)
-        return present_plan(session, plan)
+        return present_plan(session, plan, actor)
 
 
 def close_plan(db: Database, actor: Actor, plan_id: int, data: CloseIn) -> PlanOut:
@@ -294,13 +294,13 @@ def close_plan(db: Database, actor: Actor, plan_id: int, data: CloseIn) -> PlanO
         entries += cancel_open_orders(session, actor, plan, patient, reason, at)
         audit.record(session, entries)
         session.refresh(plan)
-        return present_plan(session, plan)
+        return present_plan(session, plan, actor)
 
 
 def get_plan(db: Database, actor: Actor, plan_id: int) -> PlanOut:
     actor.require("plans.read")
     with db.read() as session:
-        return present_plan(session, _load(session, actor, plan_id)[0])
+        return present_plan(session, _load(session, actor, plan_id)[0], actor)
 
 
 def list_plans(db: Database, actor: Actor, patient_id: int) -> list[PlanOut]:
@@ -313,7 +313,7 @@ def list_plans(db: Database, actor: Actor, patient_id: int) -> list[PlanOut]:
             .where(TreatmentPlan.patient_id == patient_id)
             .order_by(TreatmentPlan.id.desc())
         )
-        return [present_plan(session, row) for row in rows]
+        return [present_plan(session, row, actor) for row in rows]
 
 
 def _checked(data: PlanIn, where: str = "") -> tuple[PlannedAdjunct, ...]:
