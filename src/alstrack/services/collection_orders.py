@@ -16,8 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alstrack.domain.plans import CellSource
-from alstrack.errors import Conflict, NotFound, StepRefused
-from alstrack.services.context import Actor, audited, load_patient, now, require_reason
+from alstrack.errors import Conflict, StepRefused
+from alstrack.services.context import (
+    Actor,
+    audited,
+    load_of_patient,
+    now,
+    require_reason,
+)
 from alstrack.services.plan_views import CollectionOrderOut, present_order
 from alstrack.store import audit
 from alstrack.store.db import Database
@@ -46,14 +52,9 @@ def cancel_collection_order(
     actor.require("plans.write")
     reason = require_reason(data.reason)
     with db.transaction() as session:
-        order = session.get(CollectionOrder, order_id)
-        if order is None:
-            raise NotFound(f"No collection order {order_id}.")
-        try:
-            patient = load_patient(session, actor, order.patient_id, lock=True)
-        except NotFound:
-            raise NotFound(f"No collection order {order_id}.") from None
-        session.refresh(order)  # as it stands once this writer holds the patient
+        order, patient = load_of_patient(
+            session, actor, CollectionOrder, order_id, "collection order", lock=True
+        )
         if order.status != "open":
             raise StepRefused(
                 f"Collection order {order_id} is {order.status}; only an open order is cancelled."

@@ -80,6 +80,24 @@ def load_patient(session: Session, actor: Actor, patient_id: int, *, lock: bool 
     return patient
 
 
+def load_of_patient(
+    session: Session, actor: Actor, model: Any, record_id: int, what: str, *, lock: bool = False
+) -> tuple[Any, Patient]:
+    """A record that belongs to a patient, and the patient; "not found" if the actor may not see
+    the patient. ``lock`` serialises the change with the patient's others (PostgreSQL) and
+    reads the record again as it stands once the lock is held."""
+    row = session.get(model, record_id)
+    if row is None:
+        raise NotFound(f"No {what} {record_id}.")
+    try:
+        patient = load_patient(session, actor, row.patient_id, lock=lock)
+    except NotFound:
+        raise NotFound(f"No {what} {record_id}.") from None
+    if lock:
+        session.refresh(row)
+    return row, patient
+
+
 def require_reason(reason: str | None) -> str:
     """Changes after first save need a reason (Annex 11 §9)."""
     if reason is None or not reason.strip():

@@ -28,9 +28,16 @@ from alstrack.domain.plans import (
     endotoxin_limit,
     routes,
 )
-from alstrack.errors import Conflict, FieldError, InvalidInput, NotFound, StepRefused
+from alstrack.errors import Conflict, FieldError, InvalidInput, StepRefused
 from alstrack.services.collection_orders import cancel_open_orders, order_collection
-from alstrack.services.context import Actor, audited, load_patient, now, require_reason
+from alstrack.services.context import (
+    Actor,
+    audited,
+    load_of_patient,
+    load_patient,
+    now,
+    require_reason,
+)
 from alstrack.services.plan_checks import (
     check_approvable,
     check_grounds,
@@ -406,16 +413,7 @@ def _add_version(
 def _load(
     session: Session, actor: Actor, plan_id: int, *, lock: bool = False
 ) -> tuple[TreatmentPlan, Patient]:
-    row = session.get(TreatmentPlan, plan_id)
-    if row is None:
-        raise NotFound(f"No treatment plan {plan_id}.")
-    try:
-        patient = load_patient(session, actor, row.patient_id, lock=lock)
-    except NotFound:
-        raise NotFound(f"No treatment plan {plan_id}.") from None
-    if lock:
-        session.refresh(row)  # as it stands once this writer holds the patient
-    return row, patient
+    return load_of_patient(session, actor, TreatmentPlan, plan_id, "treatment plan", lock=lock)
 
 
 def _current(session: Session, plan: TreatmentPlan) -> TreatmentPlanVersion:

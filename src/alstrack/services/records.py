@@ -17,7 +17,14 @@ from sqlalchemy.orm import Session
 
 from alstrack.domain.registry import Sex
 from alstrack.errors import InvalidInput, NotFound, StepRefused
-from alstrack.services.context import Actor, audited, load_patient, now, require_reason
+from alstrack.services.context import (
+    Actor,
+    audited,
+    load_of_patient,
+    load_patient,
+    now,
+    require_reason,
+)
 from alstrack.store import audit
 from alstrack.store.bulk import insert_rows
 from alstrack.store.db import Database
@@ -160,14 +167,7 @@ def _load(
 ) -> tuple[Any, Patient]:
     """The record and its patient; ``lock`` serialises this change with the patient's others
     (a screening or plan approval reading the record) on PostgreSQL."""
-    row = session.get(kind.model, record_id)
-    if row is None:
-        raise NotFound(f"No {kind.name} {record_id}.")
-    try:
-        patient = load_patient(session, actor, row.patient_id, lock=lock)
-    except NotFound:
-        raise NotFound(f"No {kind.name} {record_id}.") from None
-    return row, patient
+    return load_of_patient(session, actor, kind.model, record_id, kind.name, lock=lock)
 
 
 def add(

@@ -27,8 +27,15 @@ from alstrack.domain.eligibility.review import (
     check_decision,
     standing,
 )
-from alstrack.errors import Conflict, InvalidInput, NotFound, PermissionDenied, StepRefused
-from alstrack.services.context import Actor, audited, clinic_day, load_patient, now
+from alstrack.errors import Conflict, InvalidInput, PermissionDenied, StepRefused
+from alstrack.services.context import (
+    Actor,
+    audited,
+    clinic_day,
+    load_of_patient,
+    load_patient,
+    now,
+)
 from alstrack.services.records import patient_context
 from alstrack.services.rulesets import active_ruleset
 from alstrack.services.screening_inputs import Completeness, Input, registry_inputs
@@ -379,14 +386,7 @@ def _criterion_json(criterion: Any) -> dict[str, Any]:
 def _load(
     session: Session, actor: Actor, screening_id: int, *, lock: bool = False
 ) -> tuple[Screening, Patient]:
-    row = session.get(Screening, screening_id)
-    if row is None:
-        raise NotFound(f"No screening {screening_id}.")
-    try:
-        patient = load_patient(session, actor, row.patient_id, lock=lock)
-    except NotFound:
-        raise NotFound(f"No screening {screening_id}.") from None
-    return row, patient
+    return load_of_patient(session, actor, Screening, screening_id, "screening", lock=lock)
 
 
 def _reviews(
