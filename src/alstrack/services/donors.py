@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alstrack.domain.eligibility import Observation, Result, builtin_ruleset, screen
+from alstrack.domain.products.donor_tests import required_donor_tests
 from alstrack.errors import Conflict, InvalidInput, NotFound, StepRefused
 from alstrack.services.context import Actor, audited, not_in_future, now, require_reason, today
 from alstrack.services.signatures import sign
@@ -38,20 +39,10 @@ __all__ = [
     "register_donor",
 ]
 
-# The tests DON-TEST-001 names for every HCT/P donor (21 CFR 1271.85(a)): HIV-1 (antibody and
-# NAT), HIV-2 antibody, HBV (HBsAg, total anti-HBc), HCV (antibody and NAT), Treponema pallidum.
-# The rule itself reads whatever donor.tests.* are recorded; a required test not recorded is
-# given to it as not_done, so it fails rather than passes by absence.
-REQUIRED_TESTS: tuple[str, ...] = (
-    "hiv_1_antibody",
-    "hiv_1_nat",
-    "hiv_2_antibody",
-    "hbsag",
-    "anti_hbc_total",
-    "hcv_antibody",
-    "hcv_nat",
-    "treponema_pallidum",
-)
+# The tests DON-TEST-001 needs for every donor (data: domain/data/products/donor-tests.yaml).
+# The rule reads whatever donor.tests.* are recorded; a required test not recorded is given to
+# it as not_done, so it fails rather than passes by absence.
+REQUIRED_TESTS: tuple[str, ...] = tuple(test.id for test in required_donor_tests().tests)
 _DECIDED_ELSEWHERE = "DON-DE-001"  # the determination itself
 _Code = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9-]*$")]
 _TestName = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_]*$")]
