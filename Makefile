@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export ALSTRACK_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run install test test-fast check bench postgres clean
+.PHONY: run install system-libs test test-fast check bench postgres clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "alstrack needs Python 3.11 or newer"'
@@ -16,7 +16,21 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: system-libs $(STAMP)
+
+## WeasyPrint (PDF labels and reports) needs Debian's Pango, HarfBuzz-Subset and a font.
+## Installed here only when missing, so that nothing is fetched when a PDF is rendered.
+SYSTEM_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+system-libs:
+	@libs="$$(PATH="$$PATH:/sbin:/usr/sbin" ldconfig -p)"; \
+	if ! echo "$$libs" | grep -q 'libpangoft2-1.0.so.0' \
+	   || ! echo "$$libs" | grep -q 'libharfbuzz-subset.so.0' \
+	   || [ ! -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then \
+		echo "Installing $(SYSTEM_LIBS) for PDF rendering"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_LIBS); \
+	fi
 
 ## Create the environment, migrate, load the synthetic demo clinic if empty, serve on :8000.
 run: install

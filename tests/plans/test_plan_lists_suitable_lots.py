@@ -163,9 +163,13 @@ def test_a_lot_with_too_few_cells_is_not_listed(draft: Make, lots: Make) -> None
     assert _dins(draft(**ALLOGENEIC)) == [exact.din]
 
 
-def test_a_lot_allocated_to_a_patient_is_not_listed(maria: Any, draft: Make, lots: Make) -> None:
+def test_a_lot_allocated_to_a_patient_is_not_listed(
+    clinic: Any, maria: Any, draft: Make, approve: Make, lots: Make
+) -> None:
+    plan = approve(draft(**ALLOGENEIC))
+    free = lots()
     lots(until="allocate", patient_id=maria.patient_id)
-    assert draft(**ALLOGENEIC).suitable_lots == []
+    assert _dins(get_plan(clinic.db, clinic["alice"], plan.id)) == [free.din]
 
 
 @pytest.mark.parametrize("eligibility", ["pending", "ineligible"])

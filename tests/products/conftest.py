@@ -7,6 +7,7 @@ stands at NOW; the program's facility number is G1234 (the ST-001 example).
 
 from __future__ import annotations
 
+import itertools
 import sys
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
@@ -17,8 +18,10 @@ from typing import Any
 import pytest
 
 from alstrack.config import get_settings
+from alstrack.domain.isbt128 import check_character, flag
 from alstrack.domain.products import builtin_specifications
 from alstrack.services import users
+from alstrack.services.bedside import BedsideCheckIn, BedsideOut, check_at_bedside
 from alstrack.services.donors import (
     REQUIRED_TESTS,
     DeterminationIn,
@@ -29,11 +32,14 @@ from alstrack.services.donors import (
     record_donor_test,
     register_donor,
 )
+from alstrack.services.plans import ApprovalIn, PlanIn, PlanOut, approve_plan, create_plan
 from alstrack.services.product_results import ResultIn, enter_result
 from alstrack.services.product_steps import StepIn, take_step
 from alstrack.services.product_views import ProductOut
 from alstrack.services.products import LotIn, get_product, register_lot
+from alstrack.services.screenings import ReviewIn, review_criterion
 from alstrack.services.users import UserIn
+from alstrack.store.models import Patient
 
 _SCREENING_TESTS = str(Path(__file__).resolve().parent.parent / "screening")
 if _SCREENING_TESTS not in sys.path:
@@ -71,10 +77,12 @@ def qa(clinic: Any) -> Any:
 
 @pytest.fixture
 def donor(clinic: Any, qa: Any, clock: Any) -> Callable[..., DonorOut]:
-    """A cord-tissue donor with every required test recorded; ``determine`` lets QA decide."""
+    """A cord-tissue donor (UC-0001, UC-0002, … unless a code is given) with every required
+    test recorded; ``determine`` lets QA decide."""
+    numbers = itertools.count(1)
 
     def made(
-        code: str = "UC-0001",
+        code: str | None = None,
         results: dict[str, str] | None = None,
         days: int = 0,
         determine: bool = True,
@@ -82,7 +90,11 @@ def donor(clinic: Any, qa: Any, clock: Any) -> Callable[..., DonorOut]:
         out = register_donor(
             clinic.db,
             clinic["ben"],
-            DonorIn(code=code, recovered_on=date(2026, 10, 20), age_at_recovery_days=0),
+            DonorIn(
+                code=code or f"UC-{next(numbers):04}",
+                recovered_on=date(2026, 10, 20),
+                age_at_recovery_days=0,
+            ),
         )
         for test in REQUIRED_TESTS:
             result = (results or {}).get(test, "nonreactive")
@@ -156,3 +168,81 @@ def in_qc(
 
 def spec_test_ids(cell_source: str = "allogeneic_uc_msc") -> set[str]:
     return {t.id for t in builtin_specifications().get(cell_source, field="x").tests}
+
+
+@pytest.fixture
+def approved(clinic: Any, maria: Any, qa: Any, clock: Any) -> Callable[..., PlanOut]:
+    """Approve a plan for Maria on her reviewed screening: 10^6 cells/kg, three doses 28 days
+    apart, of UC-MSC lots intrathecally unless told."""
+
+    def made(cell_source: str = "allogeneic_uc_msc", route: str = "intrathecal") -> PlanOut:
+        screening = maria.screen(clinic)
+        review = ReviewIn(criterion_id="INC-PROG-001", decision="accept", reason="Fast progressor")
+        review_criterion(clinic.db, clinic["chen"], screening.id, review)
+        data = PlanIn(
+            screening_id=screening.id,
+            cell_source=cell_source,
+            route=route,
+            dose_basis="per_kg",
+            cells_per_kg=1e6,
+            administrations=3,
+            interval_days=28,
+        )
+        drafted = create_plan(clinic.db, clinic["alice"], maria.patient_id, data)
+        approval = ApprovalIn(number=1, version=drafted.version)
+        return approve_plan(clinic.db, clinic["chen"], drafted.id, approval)
+
+    return made
+
+
+@pytest.fixture
+def thawed(
+    clinic: Any, maria: Any, in_qc: Callable[..., ProductOut], step: Callable[..., Any]
+) -> Callable[..., ProductOut]:
+    """A released UC-MSC lot allocated to Maria (who needs an approved plan), shipped to
+    Northgate and thawed by Nina; keywords change its QC results."""
+
+    def made(**changes: Any) -> ProductOut:
+        product = in_qc(**changes)
+        step(product.din, "release", by="quinn")
+        step(product.din, "place_in_inventory")
+        step(product.din, "allocate", patient_id=maria.patient_id)
+        step(product.din, "ship_to_clinic", to_location="Northgate pharmacy", temperature_c=-150)
+        step(product.din, "receive_at_clinic", by="nina", condition="seal intact")
+        step(product.din, "thaw", by="nina", temperature_c=37)
+        return product
+
+    return made
+
+
+def study_id(clinic: Any, patient_id: int) -> str:
+    with clinic.db.read() as session:
+        return session.get_one(Patient, patient_id).study_id
+
+
+@pytest.fixture
+def confirm(clinic: Any, maria: Any) -> Callable[..., BedsideOut]:
+    """One person's bedside check of Maria and a DIN: scanned unless told, 10 mL."""
+
+    def confirmed(
+        din: str,
+        by: str = "nina",
+        *,
+        patient: str | None = None,
+        patient_entry: str = "scanned",
+        din_entry: str = "scanned",
+        entered: str | None = None,
+        volume: float = 10.0,
+    ) -> BedsideOut:
+        if entered is None:
+            entered = f"={din}{flag(din)}" if din_entry == "scanned" else din + check_character(din)
+        data = BedsideCheckIn(
+            patient=patient if patient is not None else study_id(clinic, maria.patient_id),
+            patient_entry=patient_entry,
+            din=entered,
+            din_entry=din_entry,
+            dose_volume_ml=volume,
+        )
+        return check_at_bedside(clinic.db, clinic[by], data)
+
+    return confirmed

@@ -116,6 +116,8 @@ def ready(**changes: Any) -> StepContext:
         expires_at=LOT_EXPIRES,
         product_patient_id=MARIA,
         patient_id=MARIA,
+        cell_source="allogeneic_uc_msc",
+        planned_cell_source="allogeneic_uc_msc",
         verified_by=frozenset({NORA, DR_CHEN}),
         dose_endotoxin=judge_dose_endotoxin(0.1, 5.0, 14.0),
         reason="Bag punctured in transit",

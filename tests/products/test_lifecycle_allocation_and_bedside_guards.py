@@ -62,9 +62,18 @@ def test_it_refuses_to_allocate_an_expired_lot(expires_in: timedelta) -> None:
         ({"expires_at": None}, "the expiry is not recorded"),
         ({"now": None}, "the time of the step is not known"),
         ({"patient_id": None}, "the patient it is allocated to is not given"),
+        (
+            {"planned_cell_source": None},
+            "the patient has no approved treatment plan to allocate it under",
+        ),
+        (
+            {"planned_cell_source": "allogeneic_wj_msc"},
+            "the patient's approved plan is for allogeneic_wj_msc, not this lot's "
+            "allogeneic_uc_msc",
+        ),
     ],
 )
-def test_it_refuses_to_allocate_without_an_eligible_donor_a_known_expiry_or_a_patient(
+def test_it_refuses_to_allocate_without_an_eligible_donor_an_expiry_a_patient_or_their_plan(
     changes: dict[str, object], reason: str
 ) -> None:
     assert reason in refused("allogeneic", "in_inventory", "allocate", ready(**changes))

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from alstrack.errors import InvalidInput, NotFound, PermissionDenied, StepRefused
-from alstrack.services.plans import ApprovalIn, PlanIn, approve_plan, create_plan
+from alstrack.services.administrations import AdministrationIn, administer
 from alstrack.services.product_results import get_judgements
 from alstrack.services.products import (
     AutologousIn,
@@ -17,7 +17,6 @@ from alstrack.services.products import (
     patient_products,
     register_autologous,
 )
-from alstrack.services.screenings import ReviewIn, review_criterion
 
 Stored = Callable[[], dict[str, int]]
 AUTOLOGOUS_PATH = (
@@ -31,27 +30,13 @@ AUTOLOGOUS_PATH = (
 
 
 @pytest.fixture
-def plan(clinic: Any, maria: Any, qa: Any, clock: Any) -> Any:
+def plan(approved: Callable[..., Any]) -> Any:
     """Maria's approved plan of her own bone-marrow cells: an open collection order."""
-    screening = maria.screen(clinic)
-    review = ReviewIn(criterion_id="INC-PROG-001", decision="accept", reason="Fast progressor")
-    review_criterion(clinic.db, clinic["chen"], screening.id, review)
-    data = PlanIn(
-        screening_id=screening.id,
-        cell_source="autologous_bm_msc",
-        route="intrathecal",
-        dose_basis="per_kg",
-        cells_per_kg=1e6,
-        administrations=3,
-        interval_days=28,
-    )
-    drafted = create_plan(clinic.db, clinic["alice"], maria.patient_id, data)
-    approval = ApprovalIn(number=1, version=drafted.version)
-    return approve_plan(clinic.db, clinic["chen"], drafted.id, approval)
+    return approved("autologous_bm_msc")
 
 
 def test_an_autologous_product_goes_from_its_order_to_administration(
-    clinic: Any, maria: Any, plan: Any, facility: str, step: Any, results: Any
+    clinic: Any, maria: Any, plan: Any, facility: str, step: Any, results: Any, confirm: Any
 ) -> None:
     [order] = plan.collection_orders
     product = register_autologous(
@@ -75,10 +60,17 @@ def test_an_autologous_product_goes_from_its_order_to_administration(
         ("receive_at_clinic", "nina", {}),
         ("store", "nina", {"to_location": "Clinic LN2 dewar"}),
         ("thaw", "nina", {}),
-        ("verify", "nina", {"patient_id": maria.patient_id, "verified_by": ["chen"]}),
-        ("administer", "chen", {"patient_id": maria.patient_id, "dose_volume_ml": 10.0}),
     ):
         step(product.din, name, by=by, **fields)
+    confirm(product.din, "nina")
+    verified = confirm(product.din, "chen", din_entry="typed")
+    given = AdministrationIn(
+        version=verified.product_version,
+        route="intrathecal",
+        cells_administered=dose,
+        volume_ml=10.0,
+    )
+    administer(clinic.db, clinic["chen"], product.din, given)
     trace = get_product(clinic.db, clinic["alice"], product.din)
     assert trace.product.state == "administered"
     assert [e.step for e in trace.events] == [
@@ -93,6 +85,9 @@ def test_an_autologous_product_goes_from_its_order_to_administration(
         "administer",
     ]
     assert trace.events[3].temperature_c == 4.0
+    # Every DIN of Maria's therapy carries its one chain-of-identity identifier.
+    assert trace.product.chain_of_identity is not None
+    assert trace.product.chain_of_identity.startswith("G1234")
     mine = patient_products(clinic.db, clinic["alice"], maria.patient_id)
     assert [p.din for p in mine] == [product.din]
 
@@ -114,21 +109,24 @@ def test_an_autologous_product_needs_an_open_order_and_one_product_per_order(
 
 
 def test_a_lot_traces_to_its_donor_and_back_and_shows_only_where_its_patient_is_seen(
-    clinic: Any, in_qc: Any, step: Any, pat: Any
+    clinic: Any, in_qc: Any, step: Any, maria: Any, approved: Any
 ) -> None:
+    approved()
     product = in_qc()
     # Unallocated, a lot belongs to no site: every products.read role sees it.
     assert get_product(clinic.db, clinic["sami"], product.din).product.donor_code == "UC-0001"
     step(product.din, "release", by="quinn")
     step(product.din, "place_in_inventory")
-    step(product.din, "allocate", patient_id=pat.id)
+    step(product.din, "allocate", patient_id=maria.patient_id)
     trace = get_product(clinic.db, clinic["alice"], product.din)
-    assert (trace.product.patient_id, trace.donor_eligibility) == (pat.id, "eligible")
-    assert trace.product.patient_study_id == pat.study_id
-    assert "Kowalski" not in trace.model_dump_json()
+    assert (trace.product.patient_id, trace.donor_eligibility) == (maria.patient_id, "eligible")
+    assert trace.product.patient_study_id is not None
+    assert trace.product.chain_of_identity is not None
+    assert "Silva" not in trace.model_dump_json()
     [lot] = donor_products(clinic.db, clinic["alice"], trace.product.donor_id or 0)
     assert lot.din == product.din
-    assert [p.din for p in patient_products(clinic.db, clinic["nina"], pat.id)] == [product.din]
+    mine = patient_products(clinic.db, clinic["nina"], maria.patient_id)
+    assert [p.din for p in mine] == [product.din]
     # Allocated to a NORTH patient, it is not found from SOUTH.
     with pytest.raises(NotFound):
         get_product(clinic.db, clinic["sami"], product.din)

@@ -11,6 +11,7 @@ from product_cast import NOW
 from sqlalchemy import select
 
 from alstrack.errors import InvalidInput, PermissionDenied, StepRefused
+from alstrack.services.administrations import AdministrationIn, administer
 from alstrack.services.deviations import (
     DeviationIn,
     DispositionIn,
@@ -19,7 +20,7 @@ from alstrack.services.deviations import (
 )
 from alstrack.services.donors import DeterminationIn, determine_eligibility
 from alstrack.services.products import get_product
-from alstrack.store.models import AuditEntry, ElectronicSignature
+from alstrack.store.models import AuditEntry, ChainOfIdentity, ElectronicSignature
 
 Stored = Callable[[], dict[str, int]]
 EXCURSION = DeviationIn(
@@ -31,16 +32,6 @@ def _released(in_qc: Any, step: Any) -> Any:
     product = in_qc()
     step(product.din, "release", by="quinn")
     step(product.din, "place_in_inventory")
-    return product
-
-
-def _at_the_bedside(clinic: Any, in_qc: Any, step: Any, pat: Any) -> Any:
-    product = _released(in_qc, step)
-    step(product.din, "allocate", patient_id=pat.id)
-    step(product.din, "ship_to_clinic", to_location="Northgate pharmacy", temperature_c=-150)
-    step(product.din, "receive_at_clinic", by="nina", condition="seal intact")
-    step(product.din, "thaw", by="nina", temperature_c=37)
-    step(product.din, "verify", by="nina", patient_id=pat.id, verified_by=["chen"])
     return product
 
 
@@ -92,27 +83,35 @@ def test_a_discard_disposition_discards_the_product(clinic: Any, in_qc: Any) -> 
     assert "Excursion beyond validation" in trace.events[-1].note
 
 
-def test_an_open_deviation_blocks_administration(
-    clinic: Any, in_qc: Any, step: Any, pat: Any, stored: Stored
+def test_an_open_deviation_blocks_the_administration_of_a_verified_product(
+    clinic: Any, approved: Any, thawed: Any, confirm: Any, stored: Stored
 ) -> None:
-    product = _at_the_bedside(clinic, in_qc, step, pat)
+    approved()
+    product = thawed()
+    confirm(product.din, "nina")
+    verified = confirm(product.din, "chen")
     open_deviation(clinic.db, clinic["nina"], product.din, EXCURSION)
     before = stored()
-    with pytest.raises(StepRefused, match="open deviation") as caught:
-        step(product.din, "administer", by="nina", patient_id=pat.id, dose_volume_ml=10)
-    # Pat has no approved plan: the route's endotoxin limit is not known either.
-    assert "endotoxin in this dose" in caught.value.message
+    given = AdministrationIn(
+        version=verified.product_version,
+        route="intrathecal",
+        cells_administered=6e7,
+        volume_ml=10,
+    )
+    with pytest.raises(StepRefused, match=r"open deviation \(deviation \d+: temperature"):
+        administer(clinic.db, clinic["nina"], product.din, given)
     assert stored() == before
 
 
 def test_allocation_of_an_expired_lot_is_refused(
-    clinic: Any, in_qc: Any, step: Any, pat: Any, clock: Any, stored: Stored
+    clinic: Any, in_qc: Any, step: Any, maria: Any, approved: Any, clock: Any, stored: Stored
 ) -> None:
+    approved()
     product = _released(in_qc, step)
     clock.move_to(NOW + timedelta(days=366))
     before = stored()
     with pytest.raises(StepRefused, match=r"the product expired at .* \(REL-EXP-001\)"):
-        step(product.din, "allocate", patient_id=pat.id)
+        step(product.din, "allocate", patient_id=maria.patient_id)
     assert stored() == before
 
 
@@ -135,8 +134,8 @@ def test_a_lot_of_a_donor_not_determined_or_ineligible_is_neither_released_nor_a
         step(product.din, "release", by="quinn")
 
 
-def test_allocating_names_a_patient_the_user_sees(
-    clinic: Any, in_qc: Any, step: Any, pat: Any, stored: Stored
+def test_allocating_names_a_patient_with_an_approved_plan_for_the_lot_and_joins_their_chain(
+    clinic: Any, in_qc: Any, step: Any, pat: Any, maria: Any, approved: Any, stored: Stored
 ) -> None:
     product = _released(in_qc, step)
     before = stored()
@@ -145,30 +144,30 @@ def test_allocating_names_a_patient_the_user_sees(
     assert caught.value.fields[0].field == "patient_id"
     with pytest.raises(InvalidInput, match="no patient"):
         step(product.din, "allocate", patient_id=10**6)
+    with pytest.raises(StepRefused, match="no approved treatment plan to allocate it under"):
+        step(product.din, "allocate", patient_id=pat.id)
     assert stored() == before
-    event = step(product.din, "allocate", patient_id=pat.id)
+    plan = approved()
+    event = step(product.din, "allocate", patient_id=maria.patient_id)
     assert event.to_state == "allocated"
+    with clinic.db.read() as session:
+        chain = session.scalars(select(ChainOfIdentity)).one()
+        entry = session.scalars(
+            select(AuditEntry).where(AuditEntry.entity == "chain_of_identity")
+        ).one()
+    assert (chain.plan_id, chain.patient_id) == (plan.id, maria.patient_id)
+    assert get_product(clinic.db, clinic["nina"], product.din).product.chain_of_identity == (
+        chain.code
+    )
+    assert entry.entity_id == chain.code
 
 
-def test_verification_needs_two_people_and_the_right_patient(
-    clinic: Any, in_qc: Any, step: Any, pat: Any, stored: Stored
+def test_a_lot_of_another_cell_source_than_the_plan_is_not_allocated(
+    clinic: Any, in_qc: Any, step: Any, maria: Any, approved: Any, stored: Stored
 ) -> None:
+    approved("allogeneic_wj_msc", route="intravenous")
     product = _released(in_qc, step)
-    step(product.din, "allocate", patient_id=pat.id)
-    step(product.din, "ship_to_clinic")
-    step(product.din, "receive_at_clinic", by="nina")
-    thawed = step(product.din, "thaw", by="nina")
-    trace = get_product(clinic.db, clinic["nina"], product.din)
-    assert trace.product.expires_at == thawed.at + timedelta(hours=4)
     before = stored()
-    with pytest.raises(StepRefused, match=r"two qualified people .* \(1 did\)"):
-        step(product.din, "verify", by="nina", patient_id=pat.id)
-    other = clinic.system  # a patient the product is not for
-    from alstrack.services.patients import PatientIn, register_patient
-
-    someone = register_patient(clinic.db, other, PatientIn(site_id=clinic.sites["NORTH"]))
-    after_patient = stored()
-    with pytest.raises(StepRefused, match="stop and report the mismatch"):
-        step(product.din, "verify", by="nina", patient_id=someone.id, verified_by=["chen"])
-    assert stored() == after_patient
-    assert before["product_events"] == after_patient["product_events"]
+    with pytest.raises(StepRefused, match="plan is for allogeneic_wj_msc, not this lot's"):
+        step(product.din, "allocate", patient_id=maria.patient_id)
+    assert stored() == before

@@ -10,10 +10,12 @@ from fastapi import FastAPI
 
 from alstrack import __version__
 from alstrack.api import (
+    bedside,
     errors,
     meta,
     patients,
     plans,
+    product_documents,
     products,
     records,
     rulesets,
@@ -69,5 +71,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(screenings.router)
     app.include_router(plans.router)
     app.include_router(products.router)
+    app.include_router(product_documents.router)
+    app.include_router(bedside.router)
     app.include_router(pages.router)
     return app

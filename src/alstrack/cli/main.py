@@ -10,6 +10,7 @@ from rich.progress import Progress
 from alstrack.cli.admin import db_app, token_app, user_app
 from alstrack.cli.common import console, database, err_console, user_errors
 from alstrack.cli.din import din_app
+from alstrack.cli.products import product_app
 from alstrack.cli.rules import rules_app
 from alstrack.cli.score import score_command
 from alstrack.cli.screen import screen_command
@@ -32,6 +33,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
 app.add_typer(rules_app, name="rules")
 app.add_typer(din_app, name="din")
+app.add_typer(product_app, name="product")
 
 
 @app.command("serve")

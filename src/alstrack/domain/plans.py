@@ -94,6 +94,8 @@ class Route(_Entry):
 
     endotoxin_k_eu_per_kg: _Positive
     source: _Text
+    # Given by lumbar puncture: the screening's LP- safety criteria are judged at the bedside.
+    lumbar_puncture: bool = False
 
 
 class AdjunctTherapy(_Entry):

@@ -10,14 +10,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from alstrack.config import get_settings
-from alstrack.domain.isbt128 import check_character, flag, format_din, new_din, year_code
+from alstrack.domain.isbt128 import Din, check_character, flag, format_din, new_din, year_code
 from alstrack.errors import StepRefused
 from alstrack.services.context import Actor, audited, now, today
 from alstrack.store import audit
 from alstrack.store.db import Database
 from alstrack.store.models import SequenceCounter
 
-__all__ = ["DinOut", "assign_din", "din_counter", "next_din"]
+__all__ = ["DinOut", "assign_din", "din_counter", "next_din", "next_number"]
 
 _LAST_SEQUENCE = 999_999
 
@@ -52,18 +52,8 @@ def next_din(session: Session, actor: Actor, *, year: int | None = None) -> DinO
     uses none.
     """
     actor.require("products.write")
-    facility = get_settings().facility_id
-    if facility is None:
-        raise StepRefused(
-            "No ISBT 128 facility identification number is configured: set "
-            "ALSTRACK_FACILITY_ID to the one ICCBBA assigned to the program."
-        )
     year = today().year if year is None else year
-    name = din_counter(facility, year)
-    sequence = _next_value(session, name)
-    if sequence > _LAST_SEQUENCE:
-        raise StepRefused(f"Facility {facility} has assigned all {_LAST_SEQUENCE} DINs of {year}.")
-    din = new_din(facility, year, sequence)
+    facility, din, sequence = next_number(session, "din", year)
     at = now()
     out = DinOut(
         din=str(din),
@@ -81,6 +71,25 @@ def next_din(session: Session, actor: Actor, *, year: int | None = None) -> DinO
         [audited(actor, at=at, action="assign", entity="din", entity_id=out.din, new=new)],
     )
     return out
+
+
+def next_number(session: Session, counter: str, year: int) -> tuple[str, Din, int]:
+    """The facility, the next identifier of ``counter`` in ``year`` and its sequence number.
+
+    DINs (ST-001) and chain-of-identity identifiers (ST-028) share one shape: the program's
+    facility identification number, the year code and a six-digit sequence, each counter its own.
+    """
+    facility = get_settings().facility_id
+    if facility is None:
+        raise StepRefused(
+            "No ISBT 128 facility identification number is configured: set "
+            "ALSTRACK_FACILITY_ID to the one ICCBBA assigned to the program."
+        )
+    sequence = _next_value(session, f"{counter}:{facility}:{year_code(year)}")
+    if sequence > _LAST_SEQUENCE:
+        what = "DINs" if counter == "din" else "chain-of-identity identifiers"
+        raise StepRefused(f"Facility {facility} has assigned all {_LAST_SEQUENCE} {what} of {year}")
+    return facility, new_din(facility, year, sequence), sequence
 
 
 def _next_value(session: Session, name: str) -> int:

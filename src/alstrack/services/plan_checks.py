@@ -39,6 +39,7 @@ from alstrack.store.models import (
 )
 
 __all__ = [
+    "approved_plan",
     "check_approvable",
     "check_grounds",
     "check_no_active_plan",
@@ -211,3 +212,24 @@ def collect(errors: list[FieldError], check: Callable[[], T]) -> T | None:
 def version_name(plan: TreatmentPlan, row: TreatmentPlanVersion) -> str:
     """How messages name a version: by its plan version number, never its record version."""
     return f"Plan version number {row.number} of treatment plan {plan.id}"
+
+
+def approved_plan(
+    session: Session, patient_id: int
+) -> tuple[TreatmentPlan, TreatmentPlanVersion] | None:
+    """The patient's approved plan and its version in force, or None (a patient has at most
+    one active plan: check_no_active_plan)."""
+    plan = session.scalars(
+        select(TreatmentPlan).where(
+            TreatmentPlan.patient_id == patient_id, TreatmentPlan.status == "approved"
+        )
+    ).first()
+    if plan is None:
+        return None
+    version = session.scalars(
+        select(TreatmentPlanVersion).where(
+            TreatmentPlanVersion.plan_id == plan.id,
+            TreatmentPlanVersion.number == plan.current_version,
+        )
+    ).one()
+    return plan, version

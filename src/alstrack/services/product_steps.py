@@ -22,11 +22,12 @@ from alstrack.domain.products import (
     StepContext,
     TestJudgement,
     expiry_after_thaw,
-    judge_dose_endotoxin,
     next_state,
 )
 from alstrack.errors import Conflict, InvalidInput, NotFound, StepRefused
+from alstrack.services.chain_of_identity import chain_for_plan
 from alstrack.services.context import Actor, audited, load_patient, now
+from alstrack.services.plan_checks import approved_plan
 from alstrack.services.product_results import judge_product, results_entered_by
 from alstrack.services.product_views import EventOut, load_product, present_event
 from alstrack.services.products import donor_of, specification_of
@@ -40,30 +41,31 @@ from alstrack.store.models import (
     Patient,
     Product,
     ProductEvent,
-    ProductTestResult,
     TreatmentPlan,
     TreatmentPlanVersion,
-    User,
 )
 from alstrack.store.versioning import update_versioned
 
-__all__ = ["StepIn", "open_deviations", "take_step"]
+__all__ = ["StepIn", "open_deviations", "take_step", "update_product"]
 
 _Text = Annotated[str, Field(min_length=1, max_length=200)]
 _SIGNED = {Step.RELEASE: "released", Step.REJECT: "rejected"}
 # Steps before QC testing at which the lot's or the product's expiry is recorded.
 _SETS_EXPIRY = frozenset({Step.COLLECT, Step.START_PROCESSING, Step.MANUFACTURE, Step.START_QC})
-_NAMES_PATIENT = frozenset({Step.ALLOCATE, Step.VERIFY, Step.ADMINISTER})
 # The clinic's steps, taken by its nurses and physicians; the lab's need products.write.
-_AT_THE_CLINIC = frozenset(
-    {Step.RECEIVE_AT_CLINIC, Step.STORE, Step.THAW, Step.VERIFY, Step.ADMINISTER}
-)
+_AT_THE_CLINIC = frozenset({Step.RECEIVE_AT_CLINIC, Step.STORE, Step.THAW})
+# Steps with their own service: two bedside checks verify, the administration record administers.
+_OWN_SERVICE = {
+    Step.VERIFY: "two qualified people each record a bedside check (POST /bedside-checks)",
+    Step.ADMINISTER: "record the administration (POST /products/{din}/administration)",
+}
 
 
 def _permission(step: Step) -> str:
     if step in _SIGNED:
         return "products.release"
-    return "products.administer" if step in _AT_THE_CLINIC else "products.write"
+    clinic = step in _AT_THE_CLINIC or step in _OWN_SERVICE
+    return "products.administer" if clinic else "products.write"
 
 
 class StepIn(BaseModel):
@@ -82,20 +84,10 @@ class StepIn(BaseModel):
         default=None, description="Required to reject or discard"
     )
     patient_id: int | None = Field(
-        default=None,
-        ge=1,
-        le=2**63 - 1,
-        description="The patient it is allocated to, or the patient at the bedside",
-    )
-    verified_by: list[Annotated[str, Field(max_length=64)]] = Field(
-        default_factory=list,
-        description="verify: the usernames of the two qualified people who checked the label",
+        default=None, ge=1, le=2**63 - 1, description="allocate: the patient it is allocated to"
     )
     expires_at: AwareDatetime | None = Field(
         default=None, description="The product's expiry, recorded before QC testing"
-    )
-    dose_volume_ml: float | None = Field(
-        default=None, gt=0, le=1000, description="administer: the volume given, for endotoxin"
     )
 
 
@@ -109,12 +101,16 @@ def take_step(db: Database, actor: Actor, din: str, data: StepIn) -> EventOut:
         recorded = now()
         if at > recorded:
             raise InvalidInput.for_field("at", "must not be in the future")
-        patient = _patient(session, actor, data) if data.step in _NAMES_PATIENT else None
-        context = _context(session, actor, product, data, at, patient)
+        patient = _patient(session, actor, data) if data.step == Step.ALLOCATE else None
+        planned = approved_plan(session, patient.id) if patient is not None else None
+        context = _context(session, actor, product, data, at, patient, planned)
         before = State(product.state)
         after = next_state(product.kind, before, data.step, context=context)  # type: ignore[arg-type]
         values = _changes(product, data, after, at, patient)
-        _update(session, product, data.version, values)
+        entries: list[dict[str, Any]] = []
+        if planned is not None:  # allocated under the plan: the lot joins its chain of identity
+            values["chain_of_identity_id"] = chain_for_plan(session, actor, planned[0], entries).id
+        update_product(session, product, data.version, values)
         signature_id = None
         if data.step in _SIGNED:
             signature_id = sign(
@@ -142,7 +138,7 @@ def take_step(db: Database, actor: Actor, din: str, data: StepIn) -> EventOut:
         )
         session.add(event)
         session.flush()
-        entries = [_entry(actor, product, data, event, values, recorded)]
+        entries.append(_entry(actor, product, data, event, values, recorded))
         entries += _order_collected(session, actor, product, data.step, recorded)
         audit.record(session, entries)
         return present_event(event)
@@ -161,10 +157,12 @@ def _check_fields(data: StepIn) -> None:
     if data.expires_at is not None and data.step not in _SETS_EXPIRY:
         steps = ", ".join(sorted(s.value for s in _SETS_EXPIRY))
         raise InvalidInput.for_field("expires_at", f"is recorded only at {steps}")
-    if data.verified_by and data.step != Step.VERIFY:
-        raise InvalidInput.for_field("verified_by", "is given only with the verify step")
-    if data.patient_id is None and data.step in _NAMES_PATIENT:
-        raise InvalidInput.for_field("patient_id", f"{data.step.label} names the patient")
+    if data.step in _OWN_SERVICE:
+        raise InvalidInput.for_field("step", f"{data.step.value}: {_OWN_SERVICE[data.step]}")
+    if data.patient_id is None and data.step == Step.ALLOCATE:
+        raise InvalidInput.for_field("patient_id", "allocate names the patient")
+    if data.patient_id is not None and data.step != Step.ALLOCATE:
+        raise InvalidInput.for_field("patient_id", "is given only to allocate")
 
 
 def _patient(session: Session, actor: Actor, data: StepIn) -> Patient:
@@ -181,6 +179,7 @@ def _context(
     data: StepIn,
     at: datetime,
     patient: Patient | None,
+    planned: tuple[TreatmentPlan, TreatmentPlanVersion] | None,
 ) -> StepContext:
     donor = donor_of(session, product)
     judgements: tuple[TestJudgement, ...] = ()
@@ -198,10 +197,8 @@ def _context(
         expires_at=product.expires_at,
         product_patient_id=product.patient_id,
         patient_id=patient.id if patient is not None else None,
-        verified_by=_verifiers(session, actor, data),
-        dose_endotoxin=_dose_endotoxin(session, product, data)
-        if data.step == Step.ADMINISTER
-        else None,
+        cell_source=product.cell_source,
+        planned_cell_source=planned[1].cell_source if planned is not None else None,
         reason=data.reason,
     )
 
@@ -210,47 +207,6 @@ def _eligible(donor: Donor | None) -> bool | None:
     if donor is None or donor.eligibility == "pending":
         return None  # autologous, or not determined yet: the guard says which
     return donor.eligibility == "eligible"
-
-
-def _verifiers(session: Session, actor: Actor, data: StepIn) -> frozenset[int]:
-    """The acting user and the qualified people named (unknown usernames are refused)."""
-    if data.step != Step.VERIFY:
-        return frozenset()
-    found = {
-        user.username: user.id
-        for user in session.scalars(select(User).where(User.username.in_(data.verified_by)))
-    }
-    unknown = sorted(set(data.verified_by) - set(found))
-    if unknown:
-        raise InvalidInput.for_field("verified_by", f"no user {', '.join(unknown)}")
-    return frozenset({actor.user_id, *found.values()})
-
-
-def _dose_endotoxin(session: Session, product: Product, data: StepIn) -> TestJudgement | None:
-    """The endotoxin in this dose against the route limit of the patient's approved plan."""
-    endotoxin = session.scalars(
-        select(ProductTestResult.value).where(
-            ProductTestResult.product_id == product.id,
-            ProductTestResult.test == "endotoxin_eu_per_ml",
-            ProductTestResult.status == "current",
-        )
-    ).first()
-    plan = session.scalars(
-        select(TreatmentPlan).where(
-            TreatmentPlan.patient_id == data.patient_id, TreatmentPlan.status == "approved"
-        )
-    ).first()
-    limit = None
-    if plan is not None:
-        version = session.scalars(
-            select(TreatmentPlanVersion).where(
-                TreatmentPlanVersion.plan_id == plan.id,
-                TreatmentPlanVersion.number == plan.current_version,
-            )
-        ).one()
-        limit = version.endotoxin_limit_eu
-    value = endotoxin if isinstance(endotoxin, int | float) else None
-    return judge_dose_endotoxin(value, data.dose_volume_ml, limit)
 
 
 def _changes(
@@ -270,7 +226,10 @@ def _changes(
     return values
 
 
-def _update(session: Session, product: Product, version: int, values: dict[str, Any]) -> None:
+def update_product(
+    session: Session, product: Product, version: int, values: dict[str, Any]
+) -> None:
+    """Change the product as read at record ``version``; Conflict if someone changed it since."""
     try:
         update_versioned(
             session, Product, Product.id == product.id, version, values, f"Product {product.din}"
@@ -284,8 +243,6 @@ def _update(session: Session, product: Product, version: int, values: dict[str, 
 
 def _note(data: StepIn) -> str | None:
     parts = [data.note, f"reason: {data.reason}" if data.reason else None]
-    if data.verified_by:
-        parts.append(f"verified with {', '.join(data.verified_by)}")
     return " | ".join(p for p in parts if p) or None
 
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alstrack.domain.isbt128 import check_character, format_din, parse_din
 from alstrack.errors import InvalidInput, NotFound
 from alstrack.services.context import Actor, load_patient
-from alstrack.store.models import Deviation, Donor, Patient, Product, ProductEvent
+from alstrack.store.models import ChainOfIdentity, Deviation, Donor, Patient, Product, ProductEvent
 
 __all__ = [
     "DeviationOut",
@@ -79,6 +79,9 @@ class ProductOut(BaseModel):
     donor_id: int | None
     donor_code: str | None
     collection_order_id: int | None
+    chain_of_identity: str | None = Field(
+        description="The patient therapy's ISBT 128 chain-of-identity identifier (ST-028)"
+    )
     vials: int | None
     viable_cells_per_vial: float | None
     storage_location: str | None
@@ -123,6 +126,11 @@ def load_product(session: Session, actor: Actor, din: str, *, lock: bool = False
 def present_product(session: Session, product: Product) -> ProductOut:
     patient = session.get(Patient, product.patient_id) if product.patient_id else None
     donor = session.get(Donor, product.donor_id) if product.donor_id else None
+    chain = (
+        session.get(ChainOfIdentity, product.chain_of_identity_id)
+        if product.chain_of_identity_id
+        else None
+    )
     din = parse_din(product.din)
     return ProductOut(
         id=product.id,
@@ -138,6 +146,7 @@ def present_product(session: Session, product: Product) -> ProductOut:
         donor_id=product.donor_id,
         donor_code=donor.code if donor is not None else None,
         collection_order_id=product.collection_order_id,
+        chain_of_identity=chain.code if chain is not None else None,
         vials=product.vials,
         viable_cells_per_vial=product.viable_cells_per_vial,
         storage_location=product.storage_location,

@@ -21,6 +21,7 @@ from alstrack.domain.isbt128 import parse_din
 from alstrack.domain.plans import cell_sources
 from alstrack.domain.products import INITIAL_STATES, Specification, builtin_specifications
 from alstrack.errors import InvalidInput, NotFound, StepRefused
+from alstrack.services.chain_of_identity import chain_for_plan
 from alstrack.services.context import Actor, audited, load_patient, now
 from alstrack.services.dins import next_din
 from alstrack.services.donors import load_donor
@@ -38,6 +39,7 @@ from alstrack.store.models import (
     Donor,
     Product,
     ProductEvent,
+    TreatmentPlan,
     TreatmentPlanVersion,
 )
 
@@ -69,6 +71,7 @@ _PRODUCT_FIELDS = (
     "patient_id",
     "donor_id",
     "collection_order_id",
+    "chain_of_identity_id",
     "vials",
     "viable_cells_per_vial",
     "storage_location",
@@ -158,6 +161,9 @@ def register_autologous(db: Database, actor: Actor, data: AutologousIn) -> Produ
             raise StepRefused(f"Collection order {order.id} is labelled {taken} already.")
         version = session.get_one(TreatmentPlanVersion, order.plan_version_id)
         spec = builtin_specifications().get(version.cell_source, field="cell_source")
+        entries: list[dict[str, Any]] = []
+        plan = session.get_one(TreatmentPlan, order.plan_id)
+        chain = chain_for_plan(session, actor, plan, entries)
         at = now()
         product = Product(
             din=_din(session, actor, data.din),
@@ -167,11 +173,12 @@ def register_autologous(db: Database, actor: Actor, data: AutologousIn) -> Produ
             state=INITIAL_STATES["autologous"].value,
             patient_id=patient.id,
             collection_order_id=order.id,
+            chain_of_identity_id=chain.id,
             created_by=actor.user_id,
             created_at=at,
             version=1,
         )
-        return _registered(session, actor, product, patient.site_id, at)
+        return _registered(session, actor, product, patient.site_id, at, entries)
 
 
 def get_product(db: Database, actor: Actor, din: str) -> TraceOut:
@@ -234,7 +241,12 @@ def _din(session: Session, actor: Actor, given: str | None) -> str:
 
 
 def _registered(
-    session: Session, actor: Actor, product: Product, site_id: int | None, at: datetime
+    session: Session,
+    actor: Actor,
+    product: Product,
+    site_id: int | None,
+    at: datetime,
+    entries: list[dict[str, Any]] | None = None,
 ) -> ProductOut:
     session.add(product)
     session.flush()
@@ -251,21 +263,17 @@ def _registered(
         )
     )
     new: dict[str, Any] = {name: getattr(product, name) for name in _PRODUCT_FIELDS}
-    audit.record(
-        session,
-        [
-            audited(
-                actor,
-                at=at,
-                action="create",
-                entity="product",
-                entity_id=product.din,
-                patient_id=product.patient_id,
-                site_id=site_id,
-                new=new,
-            )
-        ],
+    created = audited(
+        actor,
+        at=at,
+        action="create",
+        entity="product",
+        entity_id=product.din,
+        patient_id=product.patient_id,
+        site_id=site_id,
+        new=new,
     )
+    audit.record(session, [*(entries or []), created])
     session.flush()
     return present_product(session, product)
 

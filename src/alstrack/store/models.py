@@ -411,6 +411,10 @@ class Product(Base):
     collection_order_id: Mapped[int | None] = mapped_column(
         ForeignKey("collection_orders.id"), nullable=True
     )
+    # The patient therapy the product belongs to: set when collected for or allocated to it.
+    chain_of_identity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("chains_of_identity.id"), nullable=True
+    )
     vials: Mapped[int | None] = mapped_column(Integer, nullable=True)
     viable_cells_per_vial: Mapped[float | None] = mapped_column(Float, nullable=True)
     storage_location: Mapped[str | None] = mapped_column(String(200), nullable=True)
@@ -480,3 +484,76 @@ class Deviation(Base):
         ForeignKey("electronic_signatures.id"), nullable=True
     )
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ChainOfIdentity(Base):
+    """One patient therapy (a treatment plan) and the identifier linking every DIN made or
+    allocated for it (ISBT 128 ST-028). The code holds no name, birth date or record number."""
+
+    __tablename__ = "chains_of_identity"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(13), unique=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("treatment_plans.id"), unique=True)
+    assigned_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class BedsideCheck(Base):
+    """One qualified person's confirmation at the bedside: the patient's identifier and the
+    product's DIN, each scanned or typed (the DIN typed with its check character)."""
+
+    __tablename__ = "bedside_checks"
+    __table_args__ = (Index("ix_bedside_checks_product", "product_id", "id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    by_user: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    patient_entry: Mapped[str] = mapped_column(String(8))  # scanned | typed
+    din_entry: Mapped[str] = mapped_column(String(8))  # scanned | typed
+    dose_volume_ml: Mapped[float] = mapped_column(Float)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Administration(Base):
+    """A verified dose given: route, cells, volume, time, the two verifiers and the product."""
+
+    __tablename__ = "administrations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), unique=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("treatment_plans.id"))
+    plan_version_id: Mapped[int] = mapped_column(ForeignKey("treatment_plan_versions.id"))
+    dose_number: Mapped[int] = mapped_column(Integer)  # 1 … the plan's administrations
+    route: Mapped[str] = mapped_column(String(16))
+    cells_administered: Mapped[float] = mapped_column(Float)
+    volume_ml: Mapped[float] = mapped_column(Float)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    first_verifier: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    second_verifier: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    given_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("product_events.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class FollowUpVisit(Base):
+    """A visit a schedule anchors on an administration, with its window in days."""
+
+    __tablename__ = "follow_up_visits"
+    __table_args__ = (Index("ix_follow_up_visits_patient", "patient_id", "due_on"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    administration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("administrations.id"), nullable=True
+    )
+    schedule_id: Mapped[str] = mapped_column(String(40))
+    schedule_version: Mapped[str] = mapped_column(String(40))
+    visit: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(String(80))
+    due_on: Mapped[date] = mapped_column(Date)
+    window_before_days: Mapped[int] = mapped_column(Integer)
+    window_after_days: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # scheduled (visits come with issue 5)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -168,6 +168,8 @@ class StepContext:
     expires_at: datetime | None = None  # lot expiry, or after thaw the sooner thaw expiry
     product_patient_id: int | None = None  # whom the product was collected for or allocated to
     patient_id: int | None = None  # the patient the step is for (allocation, bedside)
+    cell_source: str | None = None  # the product's cell source
+    planned_cell_source: str | None = None  # allocation: that of the patient's approved plan
     verified_by: frozenset[int] = frozenset()  # bedside identity verifiers
     dose_endotoxin: TestJudgement | None = None  # specifications.judge_dose_endotoxin
     reason: str | None = None  # why a product is rejected or discarded
@@ -248,6 +250,19 @@ def _names_the_patient(kind: ProductKind, ctx: StepContext) -> str | None:
     return "the patient it is allocated to is not given" if ctx.patient_id is None else None
 
 
+def _planned_for_the_patient(kind: ProductKind, ctx: StepContext) -> str | None:
+    if ctx.patient_id is None:
+        return None  # names_the_patient says so
+    if ctx.planned_cell_source is None:
+        return "the patient has no approved treatment plan to allocate it under"
+    if ctx.planned_cell_source != ctx.cell_source:
+        return (
+            f"the patient's approved plan is for {ctx.planned_cell_source}, "
+            f"not this lot's {ctx.cell_source}"
+        )
+    return None
+
+
 def _for_this_patient(kind: ProductKind, ctx: StepContext) -> str | None:
     if ctx.patient_id is None or ctx.product_patient_id is None:
         return "the product's patient and the patient at the bedside must both be known"
@@ -296,6 +311,7 @@ GUARDS: Mapping[Step, tuple[Guard, ...]] = MappingProxyType(
             Guard("donor_eligible", _donor_eligible),
             Guard("not_expired", _not_expired),
             Guard("names_the_patient", _names_the_patient),
+            Guard("planned_for_the_patient", _planned_for_the_patient),
         ),
         _T.VERIFY: (
             Guard("for_this_patient", _for_this_patient),

@@ -1,0 +1,131 @@
+"""Follow-up schedules as data: the visits anchored on an administration, with their windows.
+
+The schedules file (domain/data/follow-up/schedules.yaml) is a programme default, not taken
+from a protocol; its status says so. ``visits_after`` turns one administration's clinical day
+into the visits it schedules. Nothing here reads a clock.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import cache
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from alstrack.domain.datafiles import parse_model, read_text
+from alstrack.errors import InvalidInput
+
+__all__ = [
+    "DueVisit",
+    "Schedule",
+    "ScheduleVisit",
+    "Schedules",
+    "follow_up_schedules",
+    "load_schedules",
+    "visits_after",
+]
+
+_Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=40)]
+_Label = Annotated[str, Field(min_length=1, max_length=80)]
+_Days = Annotated[int, Field(ge=0, le=3660)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ScheduleVisit(_Frozen):
+    id: _Id
+    label: _Label
+    day: Annotated[int, Field(ge=1, le=3660)]  # days after the administration's clinical day
+    window_before: _Days
+    window_after: _Days
+
+
+class Schedule(_Frozen):
+    id: _Id
+    label: _Label
+    source: Annotated[str, Field(min_length=1)]
+    status: Literal["verified", "not verified"]
+    visits: tuple[ScheduleVisit, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        ids = [visit.id for visit in self.visits]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"schedule {self.id} lists a visit id twice")
+        days = [visit.day for visit in self.visits]
+        if days != sorted(set(days)):
+            raise ValueError(f"schedule {self.id}: visit days must rise, each once")
+        for before, after in zip(self.visits, self.visits[1:], strict=False):
+            if before.day + before.window_after >= after.day - after.window_before:
+                raise ValueError(
+                    f"schedule {self.id}: the windows of {before.id} and {after.id} overlap"
+                )
+        return self
+
+
+class Schedules(_Frozen):
+    version: Annotated[str, Field(min_length=1)]
+    default: _Id
+    schedules: tuple[Schedule, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _default_known(self) -> Self:
+        ids = [schedule.id for schedule in self.schedules]
+        if len(set(ids)) != len(ids):
+            raise ValueError("a schedule id is listed twice")
+        if self.default not in ids:
+            raise ValueError(f"default schedule {self.default!r} is not listed")
+        return self
+
+    def get(self, schedule_id: str | None = None) -> Schedule:
+        """The schedule named, or the default one; InvalidInput lists the known ones."""
+        wanted = self.default if schedule_id is None else schedule_id
+        for schedule in self.schedules:
+            if schedule.id == wanted:
+                return schedule
+        known = ", ".join(s.id for s in self.schedules)
+        raise InvalidInput.for_field("schedule", f"{wanted!r} is not a schedule; choose {known}")
+
+
+class DueVisit(_Frozen):
+    visit: str
+    label: str
+    due_on: date
+    earliest: date
+    latest: date
+
+
+def load_schedules(path: Path | Traversable) -> Schedules:
+    """Read and check a schedules file; InvalidInput names the file and what is wrong."""
+    return parse_model(read_text(path), str(path), Schedules, holds="version, default, schedules")
+
+
+@cache
+def follow_up_schedules() -> Schedules:
+    """The shipped schedules (frozen)."""
+    return load_schedules(files("alstrack.domain").joinpath("data", "follow-up", "schedules.yaml"))
+
+
+def visits_after(schedule: Schedule, administered_on: date) -> tuple[DueVisit, ...]:
+    """The visits an administration on ``administered_on`` (its clinical day) schedules.
+
+    >>> schedule = follow_up_schedules().get()
+    >>> [(v.visit, str(v.due_on)) for v in visits_after(schedule, date(2026, 11, 2))][:2]
+    [('day-1', '2026-11-03'), ('week-1', '2026-11-09')]
+    """
+    return tuple(
+        DueVisit(
+            visit=visit.id,
+            label=visit.label,
+            due_on=administered_on + timedelta(days=visit.day),
+            earliest=administered_on + timedelta(days=visit.day - visit.window_before),
+            latest=administered_on + timedelta(days=visit.day + visit.window_after),
+        )
+        for visit in schedule.visits
+    )

@@ -1,0 +1,345 @@
+"""Administration: a verified product given to its patient, and the follow-up it schedules.
+
+Only a product two people verified at the bedside is administered (the lifecycle's administer
+step: no open deviation, not expired, this patient, endotoxin of the dose given within the
+route's K × weight). The record keeps route, cells, volume, time, both verifiers, who gave it
+and the dose number under the plan, and schedules the visits of the default follow-up schedule
+(domain/follow_up.py) from the clinical day of the administration.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from alstrack.domain.follow_up import follow_up_schedules, visits_after
+from alstrack.domain.products import State, Step, StepContext, next_state
+from alstrack.errors import InvalidInput, StepRefused
+from alstrack.services.bedside import dose_endotoxin
+from alstrack.services.context import Actor, audited, clinic_day, load_patient, now
+from alstrack.services.plan_checks import approved_plan
+from alstrack.services.product_steps import open_deviations, update_product
+from alstrack.services.product_views import load_product
+from alstrack.store import audit
+from alstrack.store.db import Database
+from alstrack.store.models import (
+    Administration,
+    BedsideCheck,
+    FollowUpVisit,
+    Patient,
+    Product,
+    ProductEvent,
+    TreatmentPlanVersion,
+)
+
+__all__ = [
+    "AdministrationIn",
+    "AdministrationOut",
+    "VisitOut",
+    "administer",
+    "patient_administrations",
+    "patient_visits",
+]
+
+
+class AdministrationIn(BaseModel):
+    """The dose as given; ``at`` defaults to now and is never in the future."""
+
+    model_config = ConfigDict(extra="forbid")
+    version: int = Field(description="The product's record `version` as read")
+    route: Annotated[str, Field(min_length=1, max_length=16)] = Field(
+        description="The route it was given by: the approved plan's route"
+    )
+    cells_administered: float = Field(gt=0, le=1e12, allow_inf_nan=False)
+    volume_ml: float = Field(gt=0, le=1000, allow_inf_nan=False)
+    at: AwareDatetime | None = None
+    note: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class VisitOut(BaseModel):
+    id: int
+    patient_id: int
+    administration_id: int | None
+    schedule_id: str
+    schedule_version: str
+    visit: str
+    label: str
+    due_on: date
+    window_before_days: int
+    window_after_days: int
+    status: str
+
+
+class AdministrationOut(BaseModel):
+    id: int
+    din: str
+    patient_id: int
+    plan_id: int
+    plan_version_id: int
+    dose_number: int
+    planned_administrations: int
+    route: str
+    planned_dose_cells: float | None
+    cells_administered: float
+    volume_ml: float
+    at: datetime
+    first_verifier: int
+    second_verifier: int
+    given_by: int
+    note: str | None
+    event_id: int
+    recorded_at: datetime
+    follow_up: list[VisitOut]
+
+
+def administer(db: Database, actor: Actor, din: str, data: AdministrationIn) -> AdministrationOut:
+    """Record a verified product as given and schedule its follow-up; refused with every reason."""
+    actor.require("products.administer")
+    with db.transaction() as session:
+        product = load_product(session, actor, din, lock=True)
+        if product.patient_id is None:
+            raise StepRefused(f"Product {product.din} is not allocated to a patient.")
+        patient = load_patient(session, actor, product.patient_id, lock=True)
+        recorded = now()
+        at = data.at or recorded
+        if at > recorded:
+            raise InvalidInput.for_field("at", "must not be in the future")
+        planned = approved_plan(session, patient.id)
+        if planned is None:
+            raise StepRefused(f"Patient {patient.study_id} has no approved treatment plan.")
+        plan, version = planned
+        if data.route != version.route:
+            raise InvalidInput.for_field(
+                "route", f"the approved plan gives the cells {version.route}, not {data.route}"
+            )
+        checks = list(
+            session.scalars(
+                select(BedsideCheck)
+                .where(BedsideCheck.product_id == product.id)
+                .order_by(BedsideCheck.id)
+            )
+        )
+        verifiers = list(dict.fromkeys(check.by_user for check in checks))
+        if checks and data.volume_ml > checks[0].dose_volume_ml:
+            raise InvalidInput.for_field(
+                "volume_ml",
+                f"is more than the {checks[0].dose_volume_ml:g} mL checked at the bedside",
+            )
+        given = session.scalar(
+            select(func.count())
+            .select_from(Administration)
+            .where(Administration.plan_id == plan.id)
+        )
+        dose_number = int(given or 0) + 1
+        if dose_number > version.administrations:
+            raise StepRefused(
+                f"All {version.administrations} administrations of plan {plan.id} are recorded."
+            )
+        context = StepContext(
+            now=at,
+            open_deviations=open_deviations(session, product.id),
+            expires_at=product.expires_at,
+            product_patient_id=product.patient_id,
+            patient_id=patient.id,
+            dose_endotoxin=dose_endotoxin(session, product, version, data.volume_ml),
+        )
+        before = State(product.state)
+        after = next_state(product.kind, before, Step.ADMINISTER, context=context)  # type: ignore[arg-type]
+        if len(verifiers) < 2:  # the lifecycle lets only a verified product this far
+            raise StepRefused(f"Product {product.din} lacks two bedside confirmations.")
+        update_product(session, product, data.version, {"state": after.value})
+        event = ProductEvent(
+            product_id=product.id,
+            step=Step.ADMINISTER.value,
+            from_state=before.value,
+            to_state=after.value,
+            at=at,
+            by_user=actor.user_id,
+            note=data.note,
+            recorded_at=recorded,
+        )
+        session.add(event)
+        session.flush()
+        row = Administration(
+            product_id=product.id,
+            patient_id=patient.id,
+            plan_id=plan.id,
+            plan_version_id=version.id,
+            dose_number=dose_number,
+            route=data.route,
+            cells_administered=data.cells_administered,
+            volume_ml=data.volume_ml,
+            at=at,
+            first_verifier=verifiers[0],
+            second_verifier=verifiers[1],
+            given_by=actor.user_id,
+            note=data.note,
+            event_id=event.id,
+            recorded_at=recorded,
+        )
+        session.add(row)
+        session.flush()
+        visits = _schedule(session, actor, patient, row, recorded)
+        audit.record(session, _entries(actor, product, patient, row, visits, before, recorded))
+        return _present(row, product.din, version.administrations, version.dose_cells, visits)
+
+
+def patient_administrations(db: Database, actor: Actor, patient_id: int) -> list[AdministrationOut]:
+    """Every dose the patient was given, oldest first, with the visits each scheduled."""
+    actor.require("products.read")
+    with db.read() as session:
+        load_patient(session, actor, patient_id)
+        rows = session.scalars(
+            select(Administration)
+            .where(Administration.patient_id == patient_id)
+            .order_by(Administration.at, Administration.id)
+        ).all()
+        out = []
+        for row in rows:
+            product = session.get_one(Product, row.product_id)
+            version = session.get_one(TreatmentPlanVersion, row.plan_version_id)
+            visits = list(
+                session.scalars(
+                    select(FollowUpVisit)
+                    .where(FollowUpVisit.administration_id == row.id)
+                    .order_by(FollowUpVisit.due_on)
+                )
+            )
+            out.append(
+                _present(row, product.din, version.administrations, version.dose_cells, visits)
+            )
+        return out
+
+
+def patient_visits(db: Database, actor: Actor, patient_id: int) -> list[VisitOut]:
+    """The patient's follow-up visits by due date."""
+    actor.require("plans.read")
+    with db.read() as session:
+        load_patient(session, actor, patient_id)
+        rows = session.scalars(
+            select(FollowUpVisit)
+            .where(FollowUpVisit.patient_id == patient_id)
+            .order_by(FollowUpVisit.due_on, FollowUpVisit.id)
+        )
+        return [VisitOut.model_validate(row, from_attributes=True) for row in rows]
+
+
+def _schedule(
+    session: Session, actor: Actor, patient: Patient, row: Administration, at: datetime
+) -> list[FollowUpVisit]:
+    schedules = follow_up_schedules()
+    schedule = schedules.get()
+    visits = [
+        FollowUpVisit(
+            patient_id=patient.id,
+            administration_id=row.id,
+            schedule_id=schedule.id,
+            schedule_version=schedules.version,
+            visit=due.visit,
+            label=due.label,
+            due_on=due.due_on,
+            window_before_days=(due.due_on - due.earliest).days,
+            window_after_days=(due.latest - due.due_on).days,
+            status="scheduled",
+            created_by=actor.user_id,
+            created_at=at,
+        )
+        for due in visits_after(schedule, clinic_day(row.at))
+    ]
+    session.add_all(visits)
+    session.flush()
+    return visits
+
+
+def _entries(
+    actor: Actor,
+    product: Product,
+    patient: Patient,
+    row: Administration,
+    visits: list[FollowUpVisit],
+    before: State,
+    at: datetime,
+) -> list[dict[str, Any]]:
+    where = {"patient_id": patient.id, "site_id": patient.site_id}
+    record = {
+        key: getattr(row, key)
+        for key in (
+            "product_id",
+            "plan_id",
+            "plan_version_id",
+            "dose_number",
+            "route",
+            "cells_administered",
+            "volume_ml",
+            "at",
+            "first_verifier",
+            "second_verifier",
+            "given_by",
+            "note",
+            "event_id",
+        )
+    }
+    return [
+        audited(
+            actor,
+            at=at,
+            action="administer",
+            entity="product",
+            entity_id=product.din,
+            old={"state": before.value},
+            new={"state": State.ADMINISTERED.value, "event_id": row.event_id},
+            **where,
+        ),
+        audited(
+            actor,
+            at=at,
+            action="create",
+            entity="administration",
+            entity_id=row.id,
+            new=record,
+            **where,
+        ),
+        audited(
+            actor,
+            at=at,
+            action="schedule",
+            entity="follow_up_visits",
+            entity_id=row.id,
+            new={"visits": [{"visit": v.visit, "due_on": v.due_on} for v in visits]},
+            **where,
+        ),
+    ]
+
+
+def _present(
+    row: Administration,
+    din: str,
+    planned: int,
+    dose_cells: float | None,
+    visits: list[FollowUpVisit],
+) -> AdministrationOut:
+    return AdministrationOut(
+        id=row.id,
+        din=din,
+        patient_id=row.patient_id,
+        plan_id=row.plan_id,
+        plan_version_id=row.plan_version_id,
+        dose_number=row.dose_number,
+        planned_administrations=planned,
+        route=row.route,
+        planned_dose_cells=dose_cells,
+        cells_administered=row.cells_administered,
+        volume_ml=row.volume_ml,
+        at=row.at,
+        first_verifier=row.first_verifier,
+        second_verifier=row.second_verifier,
+        given_by=row.given_by,
+        note=row.note,
+        event_id=row.event_id,
+        recorded_at=row.recorded_at,
+        follow_up=[VisitOut.model_validate(v, from_attributes=True) for v in visits],
+    )

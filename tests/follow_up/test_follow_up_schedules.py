@@ -1,0 +1,80 @@
+"""Follow-up schedules are data: visits anchored on an administration, checked when loaded."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from alstrack.domain.follow_up import follow_up_schedules, load_schedules, visits_after
+from alstrack.errors import InvalidInput
+
+SHIPPED = Path(__file__).resolve().parents[2] / "src/alstrack/domain/data/follow-up/schedules.yaml"
+
+
+def _write(tmp_path: Path, document: Any) -> Path:
+    path = tmp_path / "schedules.yaml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    return path
+
+
+def _shipped() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))
+    return loaded
+
+
+def test_the_shipped_default_schedule_says_it_is_not_verified() -> None:
+    schedule = follow_up_schedules().get()
+    assert schedule.id == "msc-post-dose"
+    assert schedule.status == "not verified"
+    assert [v.id for v in schedule.visits] == [
+        "day-1", "week-1", "month-1", "month-3", "month-6", "month-12",
+    ]  # fmt: skip
+
+
+def test_visits_fall_due_from_the_clinical_day_of_the_administration_with_their_windows() -> None:
+    visits = visits_after(follow_up_schedules().get(), date(2026, 12, 30))
+    month_1 = visits[2]
+    assert (month_1.due_on, month_1.earliest, month_1.latest) == (
+        date(2027, 1, 29),
+        date(2027, 1, 22),
+        date(2027, 2, 5),
+    )
+    assert visits[0].earliest == visits[0].due_on == date(2026, 12, 31)
+
+
+def test_an_unknown_schedule_names_the_known_ones() -> None:
+    with pytest.raises(InvalidInput, match="'weekly' is not a schedule; choose msc-post-dose"):
+        follow_up_schedules().get("weekly")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(default="other"), "default schedule 'other' is not listed"),
+        (
+            lambda d: d["schedules"][0]["visits"][1].update(day=1),
+            "visit days must rise, each once",
+        ),
+        (
+            lambda d: d["schedules"][0]["visits"][1].update(window_before=6),
+            "the windows of day-1 and week-1 overlap",
+        ),
+        (lambda d: d["schedules"][0]["visits"][0].update(day=0), "day"),
+        (lambda d: d["schedules"][0].update(status="approved"), "status"),
+    ],
+)
+def test_a_broken_schedules_file_is_refused_with_the_reason(
+    tmp_path: Path, change: Any, message: str
+) -> None:
+    document = _shipped()
+    change(document)
+    with pytest.raises(InvalidInput, match=message):
+        load_schedules(_write(tmp_path, document))
+
+
+def test_the_shipped_file_loads_from_a_path(tmp_path: Path) -> None:
+    assert load_schedules(_write(tmp_path, _shipped())) == follow_up_schedules()
