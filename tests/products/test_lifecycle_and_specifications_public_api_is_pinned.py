@@ -10,10 +10,11 @@ def test_it_exports_exactly_the_public_names() -> None:
         [
             "FINAL_STATES", "GUARDS", "INITIAL_STATES", "KINDS", "TRANSITIONS", "Cited", "Guard",
             "Outcome", "ProductKind", "ReleaseTest", "ResultValue", "Source", "Specification",
-            "SpecificationSet", "State", "Step", "StepContext", "StepEvent", "TestJudgement",
+            "SpecificationSet", "State", "Step", "StepContext", "StepEvent", "TemperatureRange",
+            "TestJudgement",
             "allowed_steps", "builtin_specifications", "expiry_after_thaw", "judge_dose_endotoxin",
             "judge_results", "load_specifications", "next_state", "refusals", "release_blockers",
-            "turnaround_days",
+            "temperature_excursion", "turnaround_days",
         ]
     )  # fmt: skip
     for name in products.__all__:

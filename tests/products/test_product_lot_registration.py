@@ -25,7 +25,7 @@ def test_a_lot_takes_the_next_din_and_starts_donor_screened_with_an_event_and_au
     assert (product.kind, product.state, product.specification_version) == (
         "allogeneic",
         "donor_screened",
-        "1.0",
+        "1.1",
     )
     assert (product.donor_code, product.patient_id) == ("UC-0001", None)
     trace = get_product(clinic.db, clinic["olga"], product.din)

@@ -30,14 +30,14 @@ def write(tmp_path: Path, document: Any) -> Path:
 
 def test_the_shipped_file_holds_a_versioned_specification_per_cell_source() -> None:
     specs = builtin_specifications()
-    assert (specs.specifications, specs.version) == ("cell_products", "1.0")
+    assert (specs.specifications, specs.version) == ("cell_products", "1.1")
     assert specs.ids() == (
         "autologous_bm_msc",
         "autologous_adipose_msc",
         "allogeneic_uc_msc",
         "allogeneic_wj_msc",
     )
-    assert all(product.version == "1.0" for product in specs.products)
+    assert all(product.version == "1.1" for product in specs.products)
 
 
 def test_the_specifications_are_read_once_and_cannot_be_changed() -> None:

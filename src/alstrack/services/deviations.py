@@ -2,14 +2,15 @@
 
 An open deviation blocks release and administration (the lifecycle's no_open_deviation guard)
 until QA records a disposition, signed, with a reason (21 CFR 1271.260: an excursion is
-recorded and reviewed). The shipped specifications hold no storage temperature range, so
-alstrack does not infer an excursion from a recorded temperature: whoever sees one opens the
-deviation. A disposition "discard" also discards the product, in the same transaction.
+recorded and reviewed). A custody step that records a temperature outside its specification's
+range opens a temperature_excursion deviation itself (product_steps); anything else, whoever
+sees it opens. A disposition "discard" also discards the product, in the same transaction.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
@@ -24,7 +25,7 @@ from alstrack.store.db import Database
 from alstrack.store.models import Deviation, Product, ProductEvent
 from alstrack.store.versioning import update_versioned
 
-__all__ = ["DeviationIn", "DispositionIn", "dispose_deviation", "open_deviation"]
+__all__ = ["DeviationIn", "DispositionIn", "add_deviation", "dispose_deviation", "open_deviation"]
 
 Kind = Literal["temperature_excursion", "labelling", "handling", "equipment", "other"]
 # use_as_is: QA accepts the product despite the deviation, with the justification;
@@ -56,34 +57,37 @@ def open_deviation(db: Database, actor: Actor, din: str, data: DeviationIn) -> D
         product = load_product(session, actor, din, lock=True)
         if State(product.state) in FINAL_STATES:
             raise StepRefused(f"Product {product.din} is {State(product.state).label}.")
-        at = now()
-        row = Deviation(
-            product_id=product.id,
-            kind=data.kind,
-            description=description,
-            status="open",
-            opened_by=actor.user_id,
-            opened_at=at,
-            version=1,
-        )
-        session.add(row)
-        session.flush()
-        new = {"din": product.din, "kind": data.kind, "description": description, "status": "open"}
-        audit.record(
-            session,
-            [
-                audited(
-                    actor,
-                    at=at,
-                    action="open",
-                    entity="deviation",
-                    entity_id=row.id,
-                    patient_id=product.patient_id,
-                    new=new,
-                )
-            ],
-        )
+        row, entry = add_deviation(session, actor, product, data.kind, description, now())
+        audit.record(session, [entry])
         return present_deviation(row)
+
+
+def add_deviation(
+    session: Session, actor: Actor, product: Product, kind: Kind, description: str, at: datetime
+) -> tuple[Deviation, dict[str, Any]]:
+    """Open a deviation in the caller's transaction; the row and its audit entry."""
+    row = Deviation(
+        product_id=product.id,
+        kind=kind,
+        description=description,
+        status="open",
+        opened_by=actor.user_id,
+        opened_at=at,
+        version=1,
+    )
+    session.add(row)
+    session.flush()
+    new = {"din": product.din, "kind": kind, "description": description, "status": "open"}
+    entry = audited(
+        actor,
+        at=at,
+        action="open",
+        entity="deviation",
+        entity_id=row.id,
+        patient_id=product.patient_id,
+        new=new,
+    )
+    return row, entry
 
 
 def dispose_deviation(

@@ -23,10 +23,12 @@ from alstrack.domain.products import (
     TestJudgement,
     expiry_after_thaw,
     next_state,
+    temperature_excursion,
 )
 from alstrack.errors import Conflict, InvalidInput, NotFound, StepRefused
 from alstrack.services.chain_of_identity import chain_for_plan
 from alstrack.services.context import Actor, audited, load_patient, now
+from alstrack.services.deviations import add_deviation
 from alstrack.services.plan_checks import approved_plan
 from alstrack.services.product_results import judge_product, results_entered_by
 from alstrack.services.product_views import EventOut, load_product, present_event
@@ -139,6 +141,12 @@ def take_step(db: Database, actor: Actor, din: str, data: StepIn) -> EventOut:
         session.add(event)
         session.flush()
         entries.append(_entry(actor, product, data, event, values, recorded))
+        excursion = temperature_excursion(specification_of(product), data.step, data.temperature_c)
+        if excursion is not None:  # 21 CFR 1271.260: recorded, and blocks until QA decides
+            _, opened = add_deviation(
+                session, actor, product, "temperature_excursion", excursion, recorded
+            )
+            entries.append(opened)
         entries += _order_collected(session, actor, product, data.step, recorded)
         audit.record(session, entries)
         return present_event(event)

@@ -30,6 +30,7 @@ from alstrack.domain.products.specifications import (
     Source,
     Specification,
     SpecificationSet,
+    TemperatureRange,
     TestJudgement,
     builtin_specifications,
     expiry_after_thaw,
@@ -37,6 +38,7 @@ from alstrack.domain.products.specifications import (
     judge_results,
     load_specifications,
     release_blockers,
+    temperature_excursion,
 )
 
 __all__ = [
@@ -58,6 +60,7 @@ __all__ = [
     "Step",
     "StepContext",
     "StepEvent",
+    "TemperatureRange",
     "TestJudgement",
     "allowed_steps",
     "builtin_specifications",
@@ -68,5 +71,6 @@ __all__ = [
     "next_state",
     "refusals",
     "release_blockers",
+    "temperature_excursion",
     "turnaround_days",
 ]

@@ -33,6 +33,7 @@ __all__ = [
     "Source",
     "Specification",
     "SpecificationSet",
+    "TemperatureRange",
     "TestJudgement",
     "builtin_specifications",
     "expiry_after_thaw",
@@ -40,6 +41,7 @@ __all__ = [
     "judge_results",
     "load_specifications",
     "release_blockers",
+    "temperature_excursion",
 ]
 
 Status = Literal["read", "secondary", "not verified"]
@@ -171,6 +173,27 @@ class DoseEndotoxin(Cited):
     rule: Annotated[str, Field(pattern=r"^REL-[A-Z]+-\d{3}$")]
 
 
+class TemperatureRange(Cited):
+    """The temperature a product must be at when these custody steps record one (°C)."""
+
+    steps: tuple[Annotated[str, Field(pattern=r"^[a-z_]+$")], ...] = Field(min_length=1)
+    min_c: Annotated[float, Field(ge=-273.15, le=100, allow_inf_nan=False)] | None = None
+    max_c: Annotated[float, Field(ge=-273.15, le=100, allow_inf_nan=False)] | None = None
+
+    @model_validator(mode="after")
+    def _bounded(self) -> Self:
+        if self.min_c is None and self.max_c is None:
+            raise ValueError(f"the range of {', '.join(self.steps)} has neither min_c nor max_c")
+        if self.min_c is not None and self.max_c is not None and self.min_c >= self.max_c:
+            raise ValueError(f"the range of {', '.join(self.steps)}: min_c must be below max_c")
+        return self
+
+    def describe(self) -> str:
+        if self.min_c is not None and self.max_c is not None:
+            return f"{self.min_c:g} to {self.max_c:g} °C"
+        return f"≤ {self.max_c:g} °C" if self.max_c is not None else f"≥ {self.min_c:g} °C"
+
+
 class Specification(_Frozen):
     """The release specification of one product type (its id is the cell source id)."""
 
@@ -182,6 +205,7 @@ class Specification(_Frozen):
     tests: tuple[ReleaseTest, ...]
     expiry_after_thaw_hours: CitedHours
     dose_endotoxin: DoseEndotoxin
+    custody_temperatures: tuple[TemperatureRange, ...] = ()
 
     @model_validator(mode="after")
     def _unique_tests(self) -> Self:
@@ -191,6 +215,10 @@ class Specification(_Frozen):
         duplicates = sorted({test_id for test_id in ids if ids.count(test_id) > 1})
         if duplicates:
             raise ValueError(f"{self.id}: duplicate test ids: {', '.join(duplicates)}")
+        steps = [step for band in self.custody_temperatures for step in band.steps]
+        twice = sorted({step for step in steps if steps.count(step) > 1})
+        if twice:
+            raise ValueError(f"{self.id}: steps with two temperature ranges: {', '.join(twice)}")
         return self
 
     def test(self, test_id: str) -> ReleaseTest | None:
@@ -339,6 +367,30 @@ def judge_dose_endotoxin(
     verdict = "is within" if passed else "exceeds"
     reason = f"{formula} {verdict} the limit of {_show(limit_eu_per_dose, 'EU')}"
     return TestJudgement("dose_endotoxin_eu", label, outcome, float(dose), limit, reason)
+
+
+def temperature_excursion(
+    spec: Specification, step: str, temperature_c: float | None
+) -> str | None:
+    """Why a temperature recorded with a custody step is an excursion, or None.
+
+    >>> spec = builtin_specifications().get("allogeneic_uc_msc", field="cell_source")
+    >>> temperature_excursion(spec, "receive_at_clinic", -120.0)
+    'receive at clinic at -120 °C: outside ≤ -135 °C (allogeneic_uc_msc specification 1.1)'
+    """
+    if temperature_c is None:
+        return None
+    band = next((b for b in spec.custody_temperatures if step in b.steps), None)
+    if band is None:
+        return None
+    low = band.min_c is not None and temperature_c < band.min_c
+    high = band.max_c is not None and temperature_c > band.max_c
+    if not (low or high):
+        return None
+    return (
+        f"{step.replace('_', ' ')} at {temperature_c:g} °C: outside {band.describe()} "
+        f"({spec.id} specification {spec.version})"
+    )
 
 
 def expiry_after_thaw(spec: Specification, thawed_at: datetime) -> datetime:
