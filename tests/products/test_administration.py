@@ -10,6 +10,7 @@ import pytest
 from product_cast import NOW
 from sqlalchemy import select
 
+from alstrack.config import get_settings
 from alstrack.errors import Conflict, InvalidInput, PermissionDenied, StepRefused
 from alstrack.services.administrations import (
     AdministrationIn,
@@ -81,9 +82,16 @@ def test_a_verified_product_is_recorded_as_given_with_both_verifiers_and_its_fol
     assert actions == ["schedule", "create", "administer"]
 
 
-def test_doses_are_numbered_under_the_plan(clinic: Any, verified: Any) -> None:
+def test_doses_are_numbered_under_the_plan_and_given_its_interval_apart(
+    clinic: Any, verified: Any, clock: Any
+) -> None:
     first = verified()
     administer(clinic.db, clinic["nina"], first.din, _given(first))
+    clock.move_to(NOW + timedelta(days=27), tick=False)
+    early = verified()
+    with pytest.raises(StepRefused, match="28 days apart: the last was on 2026-11-01, the next"):
+        administer(clinic.db, clinic["chen"], early.din, _given(early))
+    clock.move_to(NOW + timedelta(days=28), tick=False)
     second = verified()
     given = administer(clinic.db, clinic["chen"], second.din, _given(second))
     assert given.dose_number == 2
@@ -107,6 +115,8 @@ def test_a_product_is_not_given_before_two_people_verified_it(
         ({"route": "intravenous"}, "route", "the approved plan gives the cells intrathecal"),
         ({"volume_ml": 10.5}, "volume_ml", "more than the 10 mL checked at the bedside"),
         ({"at": NOW + timedelta(minutes=5)}, "at", "must not be in the future"),
+        ({"at": NOW - timedelta(days=40)}, "at", "is before the bedside verification"),
+        ({"cells_administered": 1.0}, "cells_administered", "must be the plan's dose"),
     ],
 )
 def test_an_administration_unlike_the_plan_or_the_bedside_check_is_refused(
@@ -143,3 +153,17 @@ def test_a_stale_record_version_and_the_wrong_role_are_refused(clinic: Any, veri
             checked.din,
             _given(checked, version=checked.product_version - 1),
         )
+
+
+def test_follow_up_falls_due_from_the_clinics_day_not_the_utc_day(
+    clinic: Any, verified: Any, clock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ALSTRACK_TIME_ZONE", "Europe/Belgrade")
+    get_settings.cache_clear()
+    try:
+        clock.move_to(NOW.replace(hour=23, minute=30), tick=False)  # 00:30 on 2 Nov in Belgrade
+        checked = verified()
+        given = administer(clinic.db, clinic["nina"], checked.din, _given(checked))
+    finally:
+        get_settings.cache_clear()
+    assert given.follow_up[0].due_on == date(2026, 11, 3)

@@ -89,6 +89,7 @@ def test_every_reason_is_given_at_once() -> None:
         ("G1234 17 654321 B", "typed", "check character B does not match"),
         ("G123417654321A", "scanned", "a scan reads the ISBT 128 bar-code data"),
         ("=G12341765432171", "scanned", "flag characters 71 do not match"),
+        ("=G12341765432100", "scanned", "must carry the check flags 60-96"),
     ],
 )
 def test_a_din_entered_wrongly_is_refused(text: str, entry: str, message: str) -> None:

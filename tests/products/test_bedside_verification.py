@@ -196,6 +196,7 @@ def test_only_qualified_clinic_staff_confirm(
     for person in ("ben", "alice", "quinn"):
         with pytest.raises(PermissionDenied, match=r"products\.administer"):
             confirm(lot_at_bedside.din, person)
+    assert [r.username for r in _refusals(clinic)] == ["ben", "alice", "quinn"]
 
 
 def test_verify_and_administer_are_not_taken_as_plain_steps(lot_at_bedside: Any, step: Any) -> None:

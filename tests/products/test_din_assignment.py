@@ -141,3 +141,11 @@ def test_new_din_numbers_from_1_to_999999_only() -> None:
             new_din("G1234", 2026, sequence)
     with pytest.raises(InvalidInput, match="facility identification number 'O1234'"):
         new_din("O1234", 2026, 1)
+
+
+def test_a_din_given_by_hand_is_skipped_when_the_counter_reaches_it(
+    clinic: Any, facility: str, lot: Any
+) -> None:
+    given = lot(din="G1234 26 000001")
+    assigned = lot()
+    assert (given.din, assigned.din) == ("G123426000001", "G123426000002")

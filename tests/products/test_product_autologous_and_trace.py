@@ -87,7 +87,7 @@ def test_an_autologous_product_goes_from_its_order_to_administration(
     assert trace.events[3].temperature_c == 4.0
     # Every DIN of Maria's therapy carries its one chain-of-identity identifier.
     assert trace.product.chain_of_identity is not None
-    assert trace.product.chain_of_identity.startswith("G1234")
+    assert trace.product.chain_of_identity.startswith("&/CHG1234")  # never read as a DIN
     mine = patient_products(clinic.db, clinic["alice"], maria.patient_id)
     assert [p.din for p in mine] == [product.din]
 

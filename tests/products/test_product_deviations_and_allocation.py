@@ -157,9 +157,9 @@ def test_allocating_names_a_patient_with_an_approved_plan_for_the_lot_and_joins_
         ).one()
     assert (chain.plan_id, chain.patient_id) == (plan.id, maria.patient_id)
     assert get_product(clinic.db, clinic["nina"], product.din).product.chain_of_identity == (
-        chain.code
+        f"&/CH{chain.code}"
     )
-    assert entry.entity_id == chain.code
+    assert (entry.entity_id, entry.site_id) == (f"&/CH{chain.code}", clinic.sites["NORTH"])
 
 
 def test_a_lot_of_another_cell_source_than_the_plan_is_not_allocated(

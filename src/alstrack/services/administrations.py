@@ -9,7 +9,7 @@ and the dose number under the plan, and schedules the visits of the default foll
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -24,15 +24,18 @@ from alstrack.services.context import Actor, audited, clinic_day, load_patient, 
 from alstrack.services.plan_checks import approved_plan
 from alstrack.services.product_steps import open_deviations, update_product
 from alstrack.services.product_views import load_product
+from alstrack.services.products import specification_of
 from alstrack.store import audit
 from alstrack.store.db import Database
 from alstrack.store.models import (
     Administration,
     BedsideCheck,
+    ChainOfIdentity,
     FollowUpVisit,
     Patient,
     Product,
     ProductEvent,
+    TreatmentPlan,
     TreatmentPlanVersion,
 )
 
@@ -124,6 +127,11 @@ def administer(db: Database, actor: Actor, din: str, data: AdministrationIn) -> 
             )
         )
         verifiers = list(dict.fromkeys(check.by_user for check in checks))
+        if checks and at < checks[-1].at:
+            raise InvalidInput.for_field(
+                "at", f"is before the bedside verification ({checks[-1].at.isoformat()})"
+            )
+        _check_dose(session, product, plan, version, data, at)
         if checks and data.volume_ml > checks[0].dose_volume_ml:
             raise InvalidInput.for_field(
                 "volume_ml",
@@ -226,6 +234,49 @@ def patient_visits(db: Database, actor: Actor, patient_id: int) -> list[VisitOut
             .order_by(FollowUpVisit.due_on, FollowUpVisit.id)
         )
         return [VisitOut.model_validate(row, from_attributes=True) for row in rows]
+
+
+def _check_dose(
+    session: Session,
+    product: Product,
+    plan: TreatmentPlan,
+    version: TreatmentPlanVersion,
+    data: AdministrationIn,
+    at: datetime,
+) -> None:
+    """The product belongs to this therapy, the cells are the plan's dose within the
+    specification's tolerance, and the plan's interval since the last dose has passed."""
+    chain = session.scalars(
+        select(ChainOfIdentity.id).where(ChainOfIdentity.plan_id == plan.id)
+    ).one_or_none()
+    if product.chain_of_identity_id is None or product.chain_of_identity_id != chain:
+        raise StepRefused(
+            f"Product {product.din} is not of plan {plan.id}'s chain of identity: "
+            "it was made or allocated for another therapy."
+        )
+    dose_test = specification_of(product).test("total_viable_cells")
+    tolerance = dose_test.tolerance_pct if dose_test is not None else None
+    if version.dose_cells is not None and tolerance is not None:
+        low = version.dose_cells * (1 - tolerance / 100)
+        high = version.dose_cells * (1 + tolerance / 100)
+        if not low <= data.cells_administered <= high:
+            raise InvalidInput.for_field(
+                "cells_administered",
+                f"must be the plan's dose {version.dose_cells:.3g} ± {tolerance:g}% "
+                f"({low:.3g} to {high:.3g} cells)",
+            )
+    last = session.scalars(
+        select(Administration.at)
+        .where(Administration.plan_id == plan.id)
+        .order_by(Administration.at.desc())
+    ).first()
+    if last is not None and version.interval_days is not None:
+        earliest = clinic_day(last) + timedelta(days=version.interval_days)
+        if clinic_day(at) < earliest:
+            raise StepRefused(
+                f"The plan gives its doses {version.interval_days} days apart: the last was on "
+                f"{clinic_day(last)}, the next may be given from {earliest}."
+            )
 
 
 def _schedule(

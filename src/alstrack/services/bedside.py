@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from alstrack.domain.isbt128 import parse_din
-from alstrack.domain.plan_readiness import lumbar_puncture_checks, screening_unfit
+from alstrack.domain.plan_readiness import LP_GROUP, lumbar_puncture_checks, screening_unfit
 from alstrack.domain.plans import plan_parameters, routes
 from alstrack.domain.products import (
     State,
@@ -105,11 +105,11 @@ class BedsideOut(BaseModel):
 
 def check_at_bedside(db: Database, actor: Actor, data: BedsideCheckIn) -> BedsideOut:
     """Record the acting user's confirmation; every refusal is audited, nothing else stored."""
-    actor.require("products.administer")
     try:
+        actor.require("products.administer")
         with db.transaction() as session:
             return _confirm(session, actor, data)
-    except (InvalidInput, NotFound, StepRefused) as refusal:
+    except AlstrackError as refusal:
         _audit_refusal(db, actor, data, refusal)
         raise
 
@@ -148,6 +148,8 @@ def _confirm(session: Session, actor: Actor, data: BedsideCheckIn) -> BedsideOut
     route = routes().find(version.route) if version is not None else None
     lumbar_puncture = route is not None and route.lumbar_puncture
     screening = _newest_screening(session, patient.id) if lumbar_puncture else None
+    if screening is not None and not any(c.get("group") == LP_GROUP for c in screening.criteria):
+        screening = None  # its rule set judged no lumbar-puncture check: nothing passed
     facts = BedsideFacts(
         now=at,
         actor_id=actor.user_id,

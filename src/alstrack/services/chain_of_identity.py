@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from alstrack.domain.isbt128 import format_din, parse_din
 from alstrack.services.context import Actor, audited, now, today
 from alstrack.services.dins import next_number
-from alstrack.store.models import ChainOfIdentity, TreatmentPlan
+from alstrack.store.models import ChainOfIdentity, Patient, TreatmentPlan
 
-__all__ = ["chain_for_plan", "eye_readable_chain"]
+__all__ = ["CHAIN_PREFIX", "chain_data", "chain_for_plan", "eye_readable_chain"]
 
 
 def chain_for_plan(
@@ -47,14 +47,26 @@ def chain_for_plan(
             at=at,
             action="assign",
             entity="chain_of_identity",
-            entity_id=chain.code,
+            entity_id=chain_data(chain.code),
             patient_id=plan.patient_id,
+            site_id=session.get_one(Patient, plan.patient_id).site_id,
             new={"code": chain.code, "plan_id": plan.id, "sequence": sequence},
         )
     )
     return chain
 
 
-def eye_readable_chain(code: str) -> str:
-    """The identifier as printed: "G1234 26 000001" (the shape of a DIN, ST-028)."""
-    return format_din(parse_din(code))
+# ST-028 data structure 040 (cell-products.md): the data identifier keeps the chain's
+# identifier apart from a DIN of the same facility, year and sequence number.
+CHAIN_PREFIX = "&/CH"
+
+
+def chain_data(code: str) -> str:
+    """The identifier with its data identifier, as the API gives it: "&/CHG123426000001"."""
+    return CHAIN_PREFIX + code
+
+
+def eye_readable_chain(data: str) -> str:
+    """The identifier as printed: "&/CH G1234 26 000001", never mistaken for a DIN."""
+    code = data.removeprefix(CHAIN_PREFIX)
+    return f"{CHAIN_PREFIX} {format_din(parse_din(code))}"

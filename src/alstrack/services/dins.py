@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import Insert
+from sqlalchemy import Insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -15,7 +15,7 @@ from alstrack.errors import StepRefused
 from alstrack.services.context import Actor, audited, now, today
 from alstrack.store import audit
 from alstrack.store.db import Database
-from alstrack.store.models import SequenceCounter
+from alstrack.store.models import Product, SequenceCounter
 
 __all__ = ["DinOut", "assign_din", "din_counter", "next_din", "next_number"]
 
@@ -54,6 +54,10 @@ def next_din(session: Session, actor: Actor, *, year: int | None = None) -> DinO
     actor.require("products.write")
     year = today().year if year is None else year
     facility, din, sequence = next_number(session, "din", year)
+    # A DIN given by hand (a label printed elsewhere) may already hold the counter's next
+    # number: skip the numbers products carry rather than assign one twice.
+    while session.scalars(select(Product.id).where(Product.din == str(din))).first() is not None:
+        facility, din, sequence = next_number(session, "din", year)
     at = now()
     out = DinOut(
         din=str(din),

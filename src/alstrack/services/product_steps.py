@@ -175,7 +175,8 @@ def _check_fields(data: StepIn) -> None:
 
 def _patient(session: Session, actor: Actor, data: StepIn) -> Patient:
     try:
-        return load_patient(session, actor, data.patient_id or 0)
+        # Locked: two allocations under one plan wait for each other to assign its chain.
+        return load_patient(session, actor, data.patient_id or 0, lock=True)
     except NotFound:
         raise InvalidInput.for_field("patient_id", f"no patient {data.patient_id}") from None
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from alstrack.domain.isbt128 import check_character, format_din, parse_din
 from alstrack.errors import InvalidInput, NotFound
+from alstrack.services.chain_of_identity import chain_data
 from alstrack.services.context import Actor, load_patient
 from alstrack.store.models import ChainOfIdentity, Deviation, Donor, Patient, Product, ProductEvent
 
@@ -80,7 +81,8 @@ class ProductOut(BaseModel):
     donor_code: str | None
     collection_order_id: int | None
     chain_of_identity: str | None = Field(
-        description="The patient therapy's ISBT 128 chain-of-identity identifier (ST-028)"
+        description="The patient therapy's ISBT 128 chain-of-identity identifier (ST-028), "
+        "with its data identifier &/CH"
     )
     vials: int | None
     viable_cells_per_vial: float | None
@@ -146,7 +148,7 @@ def present_product(session: Session, product: Product) -> ProductOut:
         donor_id=product.donor_id,
         donor_code=donor.code if donor is not None else None,
         collection_order_id=product.collection_order_id,
-        chain_of_identity=chain.code if chain is not None else None,
+        chain_of_identity=chain_data(chain.code) if chain is not None else None,
         vials=product.vials,
         viable_cells_per_vial=product.viable_cells_per_vial,
         storage_location=product.storage_location,

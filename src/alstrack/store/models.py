@@ -519,6 +519,7 @@ class Administration(Base):
     """A verified dose given: route, cells, volume, time, the two verifiers and the product."""
 
     __tablename__ = "administrations"
+    __table_args__ = (UniqueConstraint("plan_id", "dose_number"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), unique=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)

@@ -38,6 +38,12 @@ def read_din(text: str, entry: Entry) -> Din:
         raise InvalidInput.for_field(
             "din", "a scan reads the ISBT 128 bar-code data (= then the DIN and its flags)"
         )
+    if entry == "scanned" and not (code[14:].isdigit() and 60 <= int(code[14:]) <= 96):
+        # alstrack's labels carry the check in the flags (60 + checksum): a scan without it
+        # could be typed by hand, and would skip the check character.
+        raise InvalidInput.for_field(
+            "din", "the scanned bar code must carry the check flags 60-96 that alstrack prints"
+        )
     if entry == "typed" and len(code) != 14:
         raise InvalidInput.for_field(
             "din",

@@ -121,6 +121,7 @@ def upgrade() -> None:
             ["second_verifier"], ["users.id"], name=op.f("fk_administrations_second_verifier_users")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_administrations")),
+        sa.UniqueConstraint("plan_id", "dose_number", name=op.f("uq_administrations_plan_id")),
         sa.UniqueConstraint("product_id", name=op.f("uq_administrations_product_id")),
     )
     with op.batch_alter_table("administrations", schema=None) as batch_op:
