@@ -33,10 +33,11 @@ system-libs:
 	fi
 
 ## Create the environment, migrate, load the synthetic demo clinic if empty, serve on :8000.
+## Products need an ISBT 128 facility number: the demo uses ST-001's example G1234 unless set.
 run: install
 	$(BIN)/alstrack db upgrade
-	$(BIN)/alstrack demo --if-empty
-	$(BIN)/alstrack serve
+	ALSTRACK_FACILITY_ID=$${ALSTRACK_FACILITY_ID:-G1234} $(BIN)/alstrack demo --if-empty
+	ALSTRACK_FACILITY_ID=$${ALSTRACK_FACILITY_ID:-G1234} $(BIN)/alstrack serve
 
 ## Every test, on SQLite and on PostgreSQL (started here if it is installed but not running).
 test: install postgres

@@ -36,7 +36,7 @@ PATH: tuple[tuple[str, str, dict[str, Any], float], ...] = (
     ("ship_to_lab", "ben", {"temperature_c": 4.0, "condition": "insulated box"}, 0.1),
     ("receive_at_lab", "ben", {"to_location": "Cell lab", "temperature_c": 9.5}, 0.2),
     ("start_processing", "ben", {}, 0.3),
-    ("start_qc", "ben", {}, 20),
+    ("start_qc", "ben", {"expires_at": NOW + timedelta(days=200), "vials": 4}, 20),
 )
 AFTER_RELEASE: tuple[tuple[str, str, dict[str, Any], float], ...] = (
     ("ship_to_clinic", "ben", {"temperature_c": -160.0, "condition": "dry shipper"}, 22),

@@ -18,6 +18,7 @@ from alstrack.services.administrations import (
     patient_administrations,
     patient_visits,
 )
+from alstrack.services.product_documents import custody_report
 from alstrack.services.products import get_product
 from alstrack.store.models import AuditEntry
 
@@ -167,3 +168,16 @@ def test_follow_up_falls_due_from_the_clinics_day_not_the_utc_day(
     finally:
         get_settings.cache_clear()
     assert given.follow_up[0].due_on == date(2026, 11, 3)
+
+
+def test_the_custody_report_ends_with_the_bedside_checks_and_the_administration(
+    clinic: Any, verified: Any
+) -> None:
+    checked = verified()
+    administer(clinic.db, clinic["nina"], checked.din, _given(checked))
+    html = custody_report(clinic.db, clinic["aude"], checked.din, fmt="html").content.decode()
+    part = html[html.index("<h2>At the bedside</h2>") : html.index("<h2>Turnaround</h2>")]
+    bedside = " ".join(part.split())
+    assert bedside.index("<td>nina</td>") < bedside.index("<td>chen</td>")
+    assert "Administered</strong> 2026-11-01 10:00 UTC: dose 1, intrathecal" in bedside
+    assert "given by nina; verified by nina and chen." in bedside

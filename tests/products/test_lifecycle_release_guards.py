@@ -139,5 +139,11 @@ def test_the_release_guards_are_the_ones_the_issue_names() -> None:
         "every_test_passed",
         "no_open_deviation",
         "donor_eligible",
+        "expiry_recorded",
         "signed_as_released",
     ]
+
+
+def test_a_product_without_a_recorded_expiry_is_not_released() -> None:
+    message = refused(ready(expires_at=None))
+    assert "the product's expiry is not recorded: record it before QC testing" in message

@@ -35,10 +35,9 @@ def test_a_lot_goes_through_the_api_from_donor_to_release(
     assert lot.status_code == 201, lot.text
     din = lot.json()["din"]
     for version, name in ((1, "manufacture"), (2, "start_qc")):
-        assert (
-            ben.post(f"/products/{din}/steps", json={"step": name, "version": version}).status_code
-            == 201
-        )
+        taken = ben.post(f"/products/{din}/steps", json={"step": name, "version": version})
+        assert taken.status_code == 201
+        assert taken.json()["product_version"] == version + 1  # the next step's version
     out_of_order = ben.post(f"/products/{din}/steps", json={"step": "ship_to_clinic", "version": 3})
     assert out_of_order.status_code == 409
     assert "out of order" in out_of_order.json()["error"]["message"]

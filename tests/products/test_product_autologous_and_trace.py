@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from product_cast import NOW
 
 from alstrack.errors import InvalidInput, NotFound, PermissionDenied, StepRefused
 from alstrack.services.administrations import AdministrationIn, administer
@@ -25,7 +27,11 @@ AUTOLOGOUS_PATH = (
     ("ship_to_lab", "ben", {"temperature_c": 4.0, "condition": "insulated box"}),
     ("receive_at_lab", "ben", {"to_location": "Cell lab"}),
     ("start_processing", "ben", {}),
-    ("start_qc", "ben", {}),
+    (
+        "start_qc",
+        "ben",
+        {"expires_at": NOW + timedelta(days=180), "vials": 4, "viable_cells_per_vial": 2e7},
+    ),
 )
 
 

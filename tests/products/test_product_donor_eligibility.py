@@ -92,7 +92,7 @@ def test_a_determination_is_made_once_and_tests_come_before_it(
         determine_eligibility(
             clinic.db, clinic["quentin"], out.id, DeterminationIn(version=out.version)
         )
-    data = DonorTestIn(test="cmv", result="reactive", specimen_days_from_recovery=0)
+    data = DonorTestIn(test="hcv_nat", result="reactive", specimen_days_from_recovery=0)
     with pytest.raises(StepRefused, match="before the determination"):
         record_donor_test(clinic.db, clinic["ben"], out.id, data)
     assert stored() == before
@@ -136,3 +136,18 @@ def test_a_donor_code_is_registered_once_and_recovery_is_not_in_the_future(
         )
     assert stored() == before
     assert get_donor(clinic.db, clinic["olga"], 1).code == "UC-0007"
+
+
+def test_a_test_not_in_the_donor_test_list_is_refused_naming_the_list(
+    clinic: Any, donor: Any, stored: Stored
+) -> None:
+    out = donor(determine=False)
+    before = stored()
+    data = DonorTestIn(test="hiv", result="nonreactive", specimen_days_from_recovery=0)
+    with pytest.raises(InvalidInput) as caught:
+        record_donor_test(clinic.db, clinic["ben"], out.id, data)
+    assert caught.value.fields[0].field == "test"
+    assert "'hiv' is not a donor test of donor-tests.yaml; choose hiv_1_antibody" in (
+        caught.value.fields[0].message
+    )
+    assert stored() == before

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from alstrack.errors import InvalidInput, PermissionDenied, StepRefused
 from alstrack.services.product_results import (
@@ -41,10 +42,14 @@ def test_a_result_that_is_not_a_test_or_not_a_possible_value_names_the_field(
         (ResultIn(test="cd200_pct", value=50), "test"),
         (ResultIn(test="viability_pct", value=140), "value"),
         (ResultIn(test="mycoplasma", value="maybe"), "value"),
+        (ResultIn(test="endotoxin_eu_per_ml", value="0.1"), "value"),
     ):
         with pytest.raises(InvalidInput) as caught:
             enter_result(clinic.db, clinic["ben"], product.din, data)
         assert caught.value.fields[0].field == field
+        assert caught.value.fields[0].field == "test" or data.test in caught.value.message
+    with pytest.raises(ValidationError):  # JSON true is not the number 1
+        ResultIn.model_validate({"test": "endotoxin_eu_per_ml", "value": True})
     with pytest.raises(PermissionDenied):
         enter_result(
             clinic.db, clinic["alice"], product.din, ResultIn(test="karyotype", value="normal")

@@ -7,11 +7,13 @@ recorded, and an excursion blocks release and administration until QA decides.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from product_cast import NOW
 from sqlalchemy import select
 
 from alstrack.domain.products import (
@@ -130,7 +132,7 @@ def test_fresh_tissue_shipped_too_warm_blocks_the_release(
         ("ship_to_lab", {"temperature_c": 31.0}),
         ("receive_at_lab", {}),
         ("start_processing", {}),
-        ("start_qc", {}),
+        ("start_qc", {"expires_at": NOW + timedelta(days=180)}),
     ):
         step(product.din, name, **fields)
     results(product.din, total_viable_cells=plan.versions[-1].dose_cells)

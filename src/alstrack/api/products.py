@@ -10,7 +10,7 @@ from alstrack.services.deviations import DeviationIn, DispositionIn
 from alstrack.services.donors import DeterminationIn, DonorIn, DonorOut, DonorTestIn
 from alstrack.services.product_results import CorrectionIn, JudgementsOut, ResultIn, ResultOut
 from alstrack.services.product_steps import StepIn
-from alstrack.services.product_views import DeviationOut, EventOut, ProductOut, TraceOut
+from alstrack.services.product_views import DeviationOut, ProductOut, StepOut, TraceOut
 from alstrack.services.products import AutologousIn, LotIn
 
 router = APIRouter(tags=["products"])
@@ -76,7 +76,7 @@ def get_product(din: str, db: DB, actor: CurrentActor) -> TraceOut:
     status_code=status.HTTP_201_CREATED,
     summary="Take the next step (refused out of order or when a guard fails, with the reasons)",
 )
-def take_step(din: str, data: StepIn, db: DB, actor: CurrentActor) -> EventOut:
+def take_step(din: str, data: StepIn, db: DB, actor: CurrentActor) -> StepOut:
     return product_steps.take_step(db, actor, din, data)
 
 

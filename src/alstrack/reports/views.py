@@ -97,6 +97,30 @@ class DeviationLine:
 
 
 @dataclass(frozen=True)
+class BedsideLine:
+    """One person's confirmation of patient and product at the bedside."""
+
+    by: str
+    at: datetime
+    patient_entry: str
+    din_entry: str
+    dose_volume_ml: float
+
+
+@dataclass(frozen=True)
+class AdministrationLine:
+    """The dose as given: the end of the chain of custody."""
+
+    at: datetime
+    route: str
+    dose_number: int
+    cells_administered: float
+    volume_ml: float
+    given_by: str
+    verified_by: tuple[str, str]
+
+
+@dataclass(frozen=True)
 class CustodyView:
     """Everything the chain-of-custody report of one product shows, in the order it shows it."""
 
@@ -114,3 +138,5 @@ class CustodyView:
     turnaround_note: str  # what the turnaround is, or why there is none
     generated_at: datetime
     generated_by: str
+    bedside: tuple[BedsideLine, ...] = ()
+    administration: AdministrationLine | None = None

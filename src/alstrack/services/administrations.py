@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from alstrack.domain.follow_up import follow_up_schedules, visits_after
 from alstrack.domain.products import State, Step, StepContext, next_state
 from alstrack.errors import InvalidInput, StepRefused
-from alstrack.services.bedside import dose_endotoxin
+from alstrack.services.bedside import confirmations, dose_endotoxin
 from alstrack.services.context import Actor, audited, clinic_day, load_patient, now
 from alstrack.services.plan_checks import approved_plan
 from alstrack.services.product_steps import open_deviations, update_product
@@ -29,7 +29,6 @@ from alstrack.store import audit
 from alstrack.store.db import Database
 from alstrack.store.models import (
     Administration,
-    BedsideCheck,
     ChainOfIdentity,
     FollowUpVisit,
     Patient,
@@ -119,13 +118,7 @@ def administer(db: Database, actor: Actor, din: str, data: AdministrationIn) -> 
             raise InvalidInput.for_field(
                 "route", f"the approved plan gives the cells {version.route}, not {data.route}"
             )
-        checks = list(
-            session.scalars(
-                select(BedsideCheck)
-                .where(BedsideCheck.product_id == product.id)
-                .order_by(BedsideCheck.id)
-            )
-        )
+        checks = confirmations(session, product.id)
         verifiers = list(dict.fromkeys(check.by_user for check in checks))
         if checks and at < checks[-1].at:
             raise InvalidInput.for_field(

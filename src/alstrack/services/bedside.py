@@ -56,6 +56,7 @@ __all__ = [
     "ConfirmationOut",
     "bedside_checks",
     "check_at_bedside",
+    "confirmations",
     "dose_endotoxin",
 ]
 
@@ -142,7 +143,7 @@ def _confirm(session: Session, actor: Actor, data: BedsideCheckIn) -> BedsideOut
     product = load_product(session, actor, str(din), lock=True)
     patient = _patient(session, actor, data.patient)
     at = now()
-    earlier = _checks(session, product.id)
+    earlier = confirmations(session, product.id)
     planned = approved_plan(session, patient.id)
     version = planned[1] if planned is not None else None
     route = routes().find(version.route) if version is not None else None
@@ -271,7 +272,8 @@ def _patient(session: Session, actor: Actor, study_id: str) -> Patient:
         raise problem from None
 
 
-def _checks(session: Session, product_id: int) -> list[BedsideCheck]:
+def confirmations(session: Session, product_id: int) -> list[BedsideCheck]:
+    """The product's bedside confirmations, in the order they were made."""
     return list(
         session.scalars(
             select(BedsideCheck)
@@ -297,7 +299,7 @@ def _newest_screening(session: Session, patient_id: int) -> Screening | None:
 
 
 def _present(session: Session, product: Product) -> BedsideOut:
-    checks = _checks(session, product.id)
+    checks = confirmations(session, product.id)
     usernames = {
         user_id: username
         for user_id, username in session.execute(

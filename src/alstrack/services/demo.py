@@ -24,6 +24,7 @@ from alstrack.services.assessments import (
     age_years,
 )
 from alstrack.services.context import Actor, now, today
+from alstrack.services.demo_products import load_products
 from alstrack.services.evaluations import PRETREATMENT_EVALUATION, EvaluationIn
 from alstrack.services.milestones import DRUG_COURSE, MILESTONE, DrugCourseIn, MilestoneIn
 from alstrack.services.patients import HistoryIn, IdentityIn, PatientIn, register_patient
@@ -43,6 +44,9 @@ DEMO_STAFF: tuple[tuple[str, str, str, list[str]], ...] = (
     ("chen", "Dr Wei Chen (demo physician)", "physician", ["DEMON", "DEMOS"]),
     ("nina", "Nina Okafor (demo nurse)", "nurse", ["DEMON"]),
     ("olga", "Olga Lind (demo data analyst)", "data_analyst", ["DEMON", "DEMOS"]),
+    ("ben", "Ben Hart (demo lab technician)", "lab_technician", ["DEMON", "DEMOS"]),
+    ("quinn", "Quinn Adler (demo QA)", "qa", ["DEMON", "DEMOS"]),
+    ("quentin", "Quentin Roy (demo QA)", "qa", ["DEMON", "DEMOS"]),
     ("aude", "Aude Marchand (demo auditor)", "auditor", []),
     ("adam", "Adam Novak (demo admin)", "admin", []),
 )
@@ -88,8 +92,9 @@ def load_demo(
         loaded.append((pid, sp))
         if progress:
             progress(1)
-    physician = users.authenticate(db, tokens["chen"])
-    _pathway(db, actor, physician, loaded)
+    staff = {name: users.authenticate(db, token) for name, token in tokens.items()}
+    approved = _pathway(db, actor, staff["chen"], loaded)
+    load_products(db, staff, approved)
     return DemoResult(patients=patients, assessments=assessments, tokens=tokens)
 
 
@@ -249,17 +254,6 @@ _CONTRAINDICATIONS: tuple[dict[str, object], ...] = (
 )
 _CANDIDATES = 20  # patients evaluated and screened in the demo
 _PLANS: tuple[dict[str, object], ...] = (
-    # A NurOwn-like schedule (phase 3, NCT03280056): 3 intrathecal doses of 125 x 10^6 cells 8
-    # weeks apart. NurOwn's cells are induced MSC-NTF; these are plain autologous bone-marrow MSC.
-    {
-        "cell_source": "autologous_bm_msc",
-        "route": "intrathecal",
-        "dose_basis": "fixed",
-        "fixed_cells": 125e6,
-        "administrations": 3,
-        "interval_days": 56,
-        "adjunct_therapies": [{"therapy": "physiotherapy"}, {"therapy": "mri_checkup"}],
-    },
     # An allogeneic umbilical-cord MSC plan, dosed per kg, for illustration: 1 x 10^6 cells/kg
     # intrathecally, twice, 26 days apart (not a published regimen for these cells).
     {
@@ -271,19 +265,31 @@ _PLANS: tuple[dict[str, object], ...] = (
         "interval_days": 26,
         "adjunct_therapies": [{"therapy": "physiotherapy"}],
     },
+    # A NurOwn-like schedule (phase 3, NCT03280056): 3 intrathecal doses of 125 x 10^6 cells 8
+    # weeks apart. NurOwn's cells are induced MSC-NTF; these are plain autologous bone-marrow MSC.
+    {
+        "cell_source": "autologous_bm_msc",
+        "route": "intrathecal",
+        "dose_basis": "fixed",
+        "fixed_cells": 125e6,
+        "administrations": 3,
+        "interval_days": 56,
+        "adjunct_therapies": [{"therapy": "physiotherapy"}, {"therapy": "mri_checkup"}],
+    },
 )
 _ACCEPT = "Demo: reviewed with the patient's records; acceptable for treatment"
 
 
 def _pathway(
     db: Database, actor: Actor, physician: Actor, loaded: list[tuple[int, SyntheticPatient]]
-) -> None:
+) -> list[plans.PlanOut]:
     """Evaluate and screen the first living patients as of their last visit (the clinic's
-    history); the demo physician reviews, and sees the plannable ones again today to plan."""
+    history); the demo physician reviews, and sees the plannable ones again today to plan.
+    The plans approved."""
     # The newly diagnosed are the ones a clinic evaluates first.
     living = [(pid, sp) for pid, sp in loaded if sp.visits and "death" not in dict(sp.milestones)]
     living.sort(key=lambda item: item[1].diagnosis_date, reverse=True)
-    planned = 0
+    approved: list[plans.PlanOut] = []
     for index, (pid, sp) in enumerate(living[:_CANDIDATES]):
         on = sp.visits[-1].visit_date
         observations = dict(_EVALUATION)
@@ -296,8 +302,11 @@ def _pathway(
         # Screened as of the visit: the history of the clinic's screenings.
         as_of = min(datetime.combine(on, time(10, 0), UTC), now())
         screening = _screen(db, actor, physician, pid, as_of)
-        if screening.status in PLANNABLE and planned < len(_PLANS):
-            planned += _plan(db, actor, physician, pid, sp, _PLANS[planned])
+        if screening.status in PLANNABLE and len(approved) < len(_PLANS):
+            made = _plan(db, actor, physician, pid, sp, _PLANS[len(approved)])
+            if made is not None:
+                approved.append(made)
+    return approved
 
 
 def _screen(
@@ -320,13 +329,13 @@ def _plan(
     pid: int,
     sp: SyntheticPatient,
     plan: dict[str, object],
-) -> int:
+) -> plans.PlanOut | None:
     """The planning visit, today: evaluated, weighed and screened for now; planned if plannable.
 
     A plan rests on a screening made for now (not one backdated to the visit) and on a recent
     weight; the demo carries the last visit's weight to today's weighing. A screening made for
     now reads the registry as it is: an ALSFRS-R or spirometry older than the rule set allows
-    leaves it incomplete, and the patient is not planned. 1 if planned, else 0.
+    leaves it incomplete, and the patient is not planned. The approved plan, or None.
     """
     on = today()
     workup = EvaluationIn(
@@ -339,12 +348,11 @@ def _plan(
     records.add(db, actor, BODY_MEASUREMENT, pid, weight)
     screening = _screen(db, actor, physician, pid, None)
     if screening.status not in PLANNABLE:
-        return 0
+        return None
     content = PlanIn.model_validate(plan | {"screening_id": screening.id})
     made = plans.create_plan(db, physician, pid, content)
     approval = ApprovalIn(number=made.current_version, version=made.version)
-    plans.approve_plan(db, physician, made.id, approval)
-    return 1
+    return plans.approve_plan(db, physician, made.id, approval)
 
 
 def write_tokens(path: Path, tokens: dict[str, str]) -> None:

@@ -61,7 +61,7 @@ class DonorTestIn(BaseModel):
     """One infectious-disease test; a repeat of the same test supersedes it, with a reason."""
 
     model_config = ConfigDict(extra="forbid")
-    test: _TestName = Field(description=f"e.g. {', '.join(REQUIRED_TESTS)}")
+    test: _TestName = Field(description=f"One of {', '.join(REQUIRED_TESTS)}")
     result: Literal["nonreactive", "reactive", "indeterminate"]
     specimen_days_from_recovery: int = Field(
         ge=-366, le=366, description="Days from recovery to the specimen (negative: before)"
@@ -136,6 +136,12 @@ def register_donor(db: Database, actor: Actor, data: DonorIn) -> DonorOut:
 def record_donor_test(db: Database, actor: Actor, donor_id: int, data: DonorTestIn) -> DonorOut:
     """Record a test before the determination; a repeat supersedes the current one."""
     actor.require("products.write")
+    if data.test not in REQUIRED_TESTS:
+        raise InvalidInput.for_field(
+            "test",
+            f"{data.test!r} is not a donor test of donor-tests.yaml; choose "
+            f"{', '.join(REQUIRED_TESTS)}",
+        )
     with db.transaction() as session:
         donor = load_donor(session, donor_id, lock=True)
         if donor.eligibility != "pending":

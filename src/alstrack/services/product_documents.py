@@ -21,6 +21,8 @@ from alstrack.errors import InvalidInput, StepRefused
 from alstrack.reports.pdf import html_to_pdf
 from alstrack.reports.render import custody_report_html, label_html
 from alstrack.reports.views import (
+    AdministrationLine,
+    BedsideLine,
     CustodyEvent,
     CustodyView,
     DeviationLine,
@@ -28,6 +30,7 @@ from alstrack.reports.views import (
     QcLine,
     SignatureLine,
 )
+from alstrack.services.bedside import confirmations
 from alstrack.services.chain_of_identity import eye_readable_chain
 from alstrack.services.context import Actor, now
 from alstrack.services.product_results import judge_product
@@ -40,7 +43,13 @@ from alstrack.services.product_views import (
     present_trace,
 )
 from alstrack.store.db import Database
-from alstrack.store.models import ElectronicSignature, Product, ProductTestResult, User
+from alstrack.store.models import (
+    Administration,
+    ElectronicSignature,
+    Product,
+    ProductTestResult,
+    User,
+)
 
 __all__ = ["FORMATS", "Document", "Format", "custody_report", "product_label"]
 
@@ -120,6 +129,15 @@ def _custody_view(session: Session, actor: Actor, product: Product, trace: Trace
         session,
         [e.signature_id for e in trace.events] + [d.signature_id for d in trace.deviations],
     )
+    checks = confirmations(session, product.id)
+    given = session.scalars(
+        select(Administration).where(Administration.product_id == product.id)
+    ).one_or_none()
+    people |= _usernames(
+        session,
+        [c.by_user for c in checks]
+        + ([given.given_by, given.first_verifier, given.second_verifier] if given else []),
+    )
     qc, qc_note, blockers = _qc(session, product, results, people)
     days, turnaround_note = _turnaround(trace)
     return CustodyView(
@@ -151,6 +169,27 @@ def _custody_view(session: Session, actor: Actor, product: Product, trace: Trace
         turnaround_note=turnaround_note,
         generated_at=now(),
         generated_by=actor.username,
+        bedside=tuple(
+            BedsideLine(
+                by=people[c.by_user],
+                at=c.at,
+                patient_entry=c.patient_entry,
+                din_entry=c.din_entry,
+                dose_volume_ml=c.dose_volume_ml,
+            )
+            for c in checks
+        ),
+        administration=AdministrationLine(
+            at=given.at,
+            route=given.route,
+            dose_number=given.dose_number,
+            cells_administered=given.cells_administered,
+            volume_ml=given.volume_ml,
+            given_by=people[given.given_by],
+            verified_by=(people[given.first_verifier], people[given.second_verifier]),
+        )
+        if given is not None
+        else None,
     )
 
 

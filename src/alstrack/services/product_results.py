@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, StrictStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -65,7 +65,8 @@ _DECIDED = frozenset(
         State.DISCARDED,
     }
 )
-_Value = float | int | str | None
+# Strict: JSON true is not the number 1, nor "1" a number.
+_Value = StrictInt | StrictFloat | StrictStr | None
 _Method = Annotated[str, Field(min_length=1, max_length=200)] | None
 
 
@@ -226,7 +227,7 @@ def _check_value(product: Product, test: str, value: _Value) -> None:
         judge_results(spec, {test: value})
     except InvalidInput as error:
         message = "; ".join(f.message for f in error.fields)
-        raise InvalidInput.for_field("value", message) from None
+        raise InvalidInput.for_field("value", f"{test} {message}") from None
 
 
 def _current(session: Session, product_id: int, test: str) -> ProductTestResult | None:

@@ -31,7 +31,7 @@ from alstrack.services.context import Actor, audited, load_patient, now
 from alstrack.services.deviations import add_deviation
 from alstrack.services.plan_checks import approved_plan
 from alstrack.services.product_results import judge_product, results_entered_by
-from alstrack.services.product_views import EventOut, load_product, present_event
+from alstrack.services.product_views import StepOut, load_product, present_event
 from alstrack.services.products import donor_of, specification_of
 from alstrack.services.signatures import sign
 from alstrack.store import audit
@@ -52,7 +52,7 @@ __all__ = ["StepIn", "open_deviations", "take_step", "update_product"]
 
 _Text = Annotated[str, Field(min_length=1, max_length=200)]
 _SIGNED = {Step.RELEASE: "released", Step.REJECT: "rejected"}
-# Steps before QC testing at which the lot's or the product's expiry is recorded.
+# Steps before QC testing at which the lot's or the product's expiry and vials are recorded.
 _SETS_EXPIRY = frozenset({Step.COLLECT, Step.START_PROCESSING, Step.MANUFACTURE, Step.START_QC})
 # The clinic's steps, taken by its nurses and physicians; the lab's need products.write.
 _AT_THE_CLINIC = frozenset({Step.RECEIVE_AT_CLINIC, Step.STORE, Step.THAW})
@@ -91,9 +91,15 @@ class StepIn(BaseModel):
     expires_at: AwareDatetime | None = Field(
         default=None, description="The product's expiry, recorded before QC testing"
     )
+    vials: int | None = Field(
+        default=None, ge=1, le=100_000, description="The vials made, recorded before QC testing"
+    )
+    viable_cells_per_vial: float | None = Field(
+        default=None, gt=0, le=1e12, allow_inf_nan=False, description="Recorded with the vials"
+    )
 
 
-def take_step(db: Database, actor: Actor, din: str, data: StepIn) -> EventOut:
+def take_step(db: Database, actor: Actor, din: str, data: StepIn) -> StepOut:
     """Take one step if the lifecycle allows it; StepRefused says every reason if not."""
     actor.require(_permission(data.step))
     _check_fields(data)
@@ -149,7 +155,8 @@ def take_step(db: Database, actor: Actor, din: str, data: StepIn) -> EventOut:
             entries.append(opened)
         entries += _order_collected(session, actor, product, data.step, recorded)
         audit.record(session, entries)
-        return present_event(event)
+        version = session.scalar(select(Product.version).where(Product.id == product.id))
+        return StepOut(**present_event(event).model_dump(), product_version=version or 0)
 
 
 def open_deviations(session: Session, product_id: int) -> tuple[str, ...]:
@@ -162,9 +169,10 @@ def open_deviations(session: Session, product_id: int) -> tuple[str, ...]:
 
 
 def _check_fields(data: StepIn) -> None:
-    if data.expires_at is not None and data.step not in _SETS_EXPIRY:
-        steps = ", ".join(sorted(s.value for s in _SETS_EXPIRY))
-        raise InvalidInput.for_field("expires_at", f"is recorded only at {steps}")
+    steps = ", ".join(sorted(s.value for s in _SETS_EXPIRY))
+    for name in ("expires_at", "vials", "viable_cells_per_vial"):
+        if getattr(data, name) is not None and data.step not in _SETS_EXPIRY:
+            raise InvalidInput.for_field(name, f"is recorded only at {steps}")
     if data.step in _OWN_SERVICE:
         raise InvalidInput.for_field("step", f"{data.step.value}: {_OWN_SERVICE[data.step]}")
     if data.patient_id is None and data.step == Step.ALLOCATE:
@@ -224,8 +232,9 @@ def _changes(
     values: dict[str, Any] = {"state": after.value}
     if data.to_location is not None:
         values["storage_location"] = data.to_location
-    if data.expires_at is not None:
-        values["expires_at"] = data.expires_at
+    for name in ("expires_at", "vials", "viable_cells_per_vial"):
+        if getattr(data, name) is not None:
+            values[name] = getattr(data, name)
     if data.step == Step.ALLOCATE and patient is not None:
         values["patient_id"] = patient.id
     if data.step == Step.THAW:

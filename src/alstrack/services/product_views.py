@@ -24,6 +24,7 @@ __all__ = [
     "DeviationOut",
     "EventOut",
     "ProductOut",
+    "StepOut",
     "TraceOut",
     "load_product",
     "present_deviation",
@@ -48,6 +49,12 @@ class EventOut(BaseModel):
     note: str | None
     signature_id: int | None
     recorded_at: datetime
+
+
+class StepOut(EventOut):
+    """The event of a step just taken, and the product's record version after it."""
+
+    product_version: int
 
 
 class DeviationOut(BaseModel):

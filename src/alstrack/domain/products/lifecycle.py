@@ -246,6 +246,12 @@ def _not_expired(kind: ProductKind, ctx: StepContext) -> str | None:
     return None
 
 
+def _expiry_recorded(kind: ProductKind, ctx: StepContext) -> str | None:
+    if ctx.expires_at is None:
+        return "the product's expiry is not recorded: record it before QC testing"
+    return None
+
+
 def _names_the_patient(kind: ProductKind, ctx: StepContext) -> str | None:
     return "the patient it is allocated to is not given" if ctx.patient_id is None else None
 
@@ -301,6 +307,7 @@ GUARDS: Mapping[Step, tuple[Guard, ...]] = MappingProxyType(
             Guard("every_test_passed", _every_test_passed),
             Guard("no_open_deviation", _no_open_deviation),
             Guard("donor_eligible", _donor_eligible),
+            Guard("expiry_recorded", _expiry_recorded),
             Guard("signed_as_released", _signed_as_released, entered=True),
         ),
         _T.REJECT: (
