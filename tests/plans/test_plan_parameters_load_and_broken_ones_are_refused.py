@@ -17,7 +17,12 @@ from alstrack.domain.plans import PlanParameters, load_parameters, plan_paramete
 from alstrack.errors import InvalidInput
 
 SHIPPED = files("alstrack.domain").joinpath("data", "plans", "parameters.yaml")
-NAMES = ("screening_backdate_hours", "screening_valid_days", "weight_max_age_days")
+NAMES = (
+    "screening_backdate_hours",
+    "screening_valid_days",
+    "weight_max_age_days",
+    "lumbar_puncture_checks_max_age_days",
+)
 
 
 def shipped() -> dict[str, Any]:
@@ -27,12 +32,13 @@ def shipped() -> dict[str, Any]:
 
 def test_the_shipped_parameters_are_programme_defaults_not_verified() -> None:
     parameters = plan_parameters()
-    assert parameters.version == "1.0"
+    assert parameters.version == "1.1"
     values = {name: getattr(parameters, name).value for name in NAMES}
     assert values == {
         "screening_backdate_hours": 24,
         "screening_valid_days": 30,
         "weight_max_age_days": 30,
+        "lumbar_puncture_checks_max_age_days": 30,
     }
     for name in NAMES:
         parameter = getattr(parameters, name)

@@ -81,6 +81,13 @@ def test_a_verified_product_is_recorded_as_given_with_both_verifiers_and_its_fol
             .limit(3)
         ).all()
     assert actions == ["schedule", "create", "administer"]
+    with clinic.db.read() as session:  # every entry about a patient names the patient's site
+        unsited = session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.patient_id.is_not(None), AuditEntry.site_id.is_(None)
+            )
+        ).all()
+    assert unsited == []
 
 
 def test_doses_are_numbered_under_the_plan_and_given_its_interval_apart(

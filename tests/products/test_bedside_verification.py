@@ -168,9 +168,10 @@ def test_a_lumbar_puncture_check_on_an_old_screening_is_not_read(
     clock.move_to(NOW + timedelta(days=31), tick=False)
     with pytest.raises(StepRefused) as caught:
         confirm(lot_at_bedside.din)
-    assert "the lumbar-puncture checks cannot be read: it is more than 30 days old" in (
+    assert "the lumbar-puncture checks cannot be read: the newest screening is as of" in (
         caught.value.message
     )
+    assert "more than 30 days before this check" in caught.value.message
 
 
 def test_an_open_deviation_is_refused_at_the_bedside(

@@ -18,6 +18,7 @@ __all__ = [
     "LP_GROUP",
     "ProcedureCheck",
     "lumbar_puncture_checks",
+    "lumbar_puncture_checks_too_old",
     "screening_unfit",
     "weight_too_old",
 ]
@@ -72,6 +73,25 @@ def weight_too_old(measured_on: date, today: date, parameters: PlanParameters) -
     return (
         f"the weight it was computed from ({measured_on}) is {age} days old on {today}; at "
         f"approval it may be at most {limit} days old: weigh the patient and revise the plan"
+    )
+
+
+def lumbar_puncture_checks_too_old(
+    as_of: datetime, at: datetime, parameters: PlanParameters
+) -> str | None:
+    """Why the lumbar-puncture checks of a screening as of ``as_of`` are too old at ``at``.
+
+    >>> from alstrack.domain.plans import plan_parameters
+    >>> made = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    >>> lumbar_puncture_checks_too_old(made, made + timedelta(days=30), plan_parameters()) is None
+    True
+    """
+    limit = parameters.lumbar_puncture_checks_max_age_days.value
+    if at - as_of <= timedelta(days=limit):
+        return None
+    return (
+        f"the newest screening is as of {_utc(as_of)}, more than {limit} days before this check: "
+        "evaluate and screen the patient again before the lumbar puncture"
     )
 
 

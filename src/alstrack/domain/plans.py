@@ -224,6 +224,7 @@ class PlanParameters(_Frozen):
     screening_backdate_hours: Parameter
     screening_valid_days: Parameter
     weight_max_age_days: Parameter
+    lumbar_puncture_checks_max_age_days: Parameter
 
 
 def load_parameters(path: Path | Traversable) -> PlanParameters:

@@ -20,7 +20,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from alstrack.domain.isbt128 import parse_din
-from alstrack.domain.plan_readiness import LP_GROUP, lumbar_puncture_checks, screening_unfit
+from alstrack.domain.plan_readiness import (
+    LP_GROUP,
+    lumbar_puncture_checks,
+    lumbar_puncture_checks_too_old,
+)
 from alstrack.domain.plans import plan_parameters, routes
 from alstrack.domain.products import (
     State,
@@ -164,9 +168,7 @@ def _confirm(session: Session, actor: Actor, data: BedsideCheckIn) -> BedsideOut
         dose_endotoxin=dose_endotoxin(session, product, version, data.dose_volume_ml),
         lumbar_puncture=lumbar_puncture,
         lp_checks=lumbar_puncture_checks(screening.criteria) if screening is not None else None,
-        lp_screening_unfit=screening_unfit(
-            screening.as_of, screening.screened_at, at, plan_parameters()
-        )
+        lp_screening_unfit=lumbar_puncture_checks_too_old(screening.as_of, at, plan_parameters())
         if screening is not None
         else None,
         confirmed_by=tuple(check.by_user for check in earlier),

@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from alstrack.store.bulk import insert_rows
-from alstrack.store.models import AuditEntry
+from alstrack.store.models import AuditEntry, Patient
 
 _PLAIN = frozenset({str, int, float, bool})
 
@@ -71,5 +71,19 @@ def entry(
 
 
 def record(session: Session, entries: Sequence[dict[str, Any]]) -> None:
-    """Append audit entries in the caller's transaction (they commit or roll back with it)."""
+    """Append audit entries in the caller's transaction (they commit or roll back with it).
+
+    An entry about a patient that does not name the site gets the patient's site, so that a
+    site's trail never shows another site's patient (services/audit_trail.for_record).
+    """
+    unsited = {e["patient_id"] for e in entries if e["patient_id"] is not None and not e["site_id"]}
+    if unsited:
+        rows = session.execute(select(Patient.id, Patient.site_id).where(Patient.id.in_(unsited)))
+        sites = {patient_id: site_id for patient_id, site_id in rows}
+        entries = [
+            e | {"site_id": sites.get(e["patient_id"])}
+            if e["patient_id"] is not None and not e["site_id"]
+            else e
+            for e in entries
+        ]
     insert_rows(session, cast(Table, AuditEntry.__table__), entries)
