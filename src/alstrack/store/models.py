@@ -558,3 +558,47 @@ class FollowUpVisit(Base):
     status: Mapped[str] = mapped_column(String(16))  # scheduled (visits come with issue 5)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AdverseEvent(RecordedMixin, Base):
+    """An adverse event of a patient, followed until it resolves; corrected by superseding.
+
+    Severity (CTCAE grade) and seriousness (ICH E2A criteria) are separate axes; relatedness is
+    recorded separately to the procedure and to the product (safety.md).
+    """
+
+    __tablename__ = "adverse_events"
+    __table_args__ = (Index("ix_adverse_events_patient_status", "patient_id", "status"),)
+    term: Mapped[str] = mapped_column(String(200))
+    meddra_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    onset_date: Mapped[date] = mapped_column(Date)
+    aware_on: Mapped[date] = mapped_column(Date)  # the program became aware: clocks start
+    resolution_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+    grade: Mapped[int] = mapped_column(Integer)  # CTCAE 1-5
+    serious_criteria: Mapped[list[Any]] = mapped_column(json_type(), default=list)
+    related_to_procedure: Mapped[str] = mapped_column(String(16))
+    related_to_product: Mapped[str] = mapped_column(String(16))
+    expectedness: Mapped[str] = mapped_column(String(16))  # expected | unexpected
+    action_taken: Mapped[str] = mapped_column(String(40))
+    outcome: Mapped[str] = mapped_column(String(40))
+    administration_id: Mapped[int | None] = mapped_column(
+        ForeignKey("administrations.id"), nullable=True
+    )
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class SafetyReport(Base):
+    """An expedited report of a SUSAR as submitted: which, when, to whom, its reference."""
+
+    __tablename__ = "safety_reports"
+    __table_args__ = (Index("ix_safety_reports_event", "adverse_event_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The adverse-event record as it stood when the report was made (its chain is followed).
+    adverse_event_id: Mapped[int] = mapped_column(ForeignKey("adverse_events.id"))
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    report: Mapped[str] = mapped_column(String(16))  # initial | full
+    submitted_on: Mapped[date] = mapped_column(Date)
+    submitted_to: Mapped[str] = mapped_column(String(200))
+    reference: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
