@@ -23,8 +23,10 @@ from sqlalchemy import create_engine, func, select, text
 
 from alstrack.api.app import create_app
 from alstrack.config import Settings
-from alstrack.services import patients, users
+from alstrack.services import patients, records, users
 from alstrack.services.assessments import InstrumentAssessmentIn
+from alstrack.services.consent_documents import install_document, template_in
+from alstrack.services.consents import CONSENT, ConsentIn, ConsentOut
 from alstrack.services.context import Actor
 from alstrack.services.patients import HistoryIn, IdentityIn, PatientIn, PatientOut
 from alstrack.services.sites import SiteIn, create_site
@@ -211,3 +213,26 @@ def alsfrs() -> Callable[..., InstrumentAssessmentIn]:
         )
 
     return form
+
+
+# --- consent: what screening and every procedure need first ----------------------------------
+
+CONSENT_IN_FORCE_FROM = date(2024, 1, 1)
+
+
+@pytest.fixture
+def consented(clinic: Any) -> Callable[..., ConsentOut]:
+    """Record a patient's consent (signed by the patient on 2 January 2024 unless told) to the
+    default template, which Adam installs, in force from 1 January 2024, on first use."""
+    installed: list[int] = []
+
+    def record(patient_id: int, on: date = date(2024, 1, 2), **fields: Any) -> ConsentOut:
+        if not installed:
+            document = install_document(
+                clinic.db, clinic["adam"], template_in(CONSENT_IN_FORCE_FROM)
+            )
+            installed.append(document.id)
+        data = {"document_id": installed[0], "consented_on": on, "signed_by": "patient"} | fields
+        return records.add(clinic.db, clinic["alice"], CONSENT, patient_id, ConsentIn(**data))
+
+    return record

@@ -53,7 +53,8 @@ KINDS = {
 
 
 @pytest.mark.parametrize("collection", KINDS)
-def test_a_record_is_added_corrected_voided_and_kept(api, pat, collection):
+def test_a_record_is_added_corrected_voided_and_kept(api, pat, consented, collection):
+    consented(pat.id)  # a pretreatment evaluation needs the patient's consent
     entered, corrected, field = KINDS[collection]
     chen = api("chen")
     added = chen.post(f"/patients/{pat.id}/{collection}", json=entered)

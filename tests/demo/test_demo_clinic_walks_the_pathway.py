@@ -1,4 +1,4 @@
-"""The synthetic demo clinic shows the pathway: evaluations, screenings, reviews, plans."""
+"""The synthetic demo clinic walks the pathway: consents, evaluations, screenings, plans."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from alstrack.domain.plans import cell_sources
 from alstrack.services import demo, users
 from alstrack.store.models import (
     CollectionOrder,
+    ConsentDocument,
+    PatientConsent,
     PretreatmentEvaluation,
     Product,
     Screening,
@@ -40,6 +42,15 @@ def test_the_demo_evaluates_screens_reviews_and_plans_through_the_services(db: A
         # 20 evaluated and screened as of their last visit, and a planning visit for each
         # patient plannable then: evaluated, weighed and screened again for now.
         assert count(PretreatmentEvaluation) == count(Screening) > 20
+        # The admin installed the default template; each of the 20 consented before evaluation,
+        # some through a representative before a witness.
+        assert count(ConsentDocument) == 1
+        assert count(PatientConsent) == 20
+        signers = session.execute(select(PatientConsent.signed_by, PatientConsent.witness_name))
+        assert {(by, witness is not None) for by, witness in signers} == {
+            ("patient", False),
+            ("representative", True),
+        }
         assert {"not_eligible", "needs_review"} <= verdicts
         assert count(ScreeningReview) >= 1
         assert 1 <= len(approved) <= len(demo._PLANS)

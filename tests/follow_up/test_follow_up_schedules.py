@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from alstrack.domain.follow_up import follow_up_schedules, load_schedules, visits_after
+from alstrack.domain.follow_up import (
+    follow_up_schedules,
+    load_schedules,
+    visit_state,
+    visits_after,
+)
 from alstrack.errors import InvalidInput
 
 SHIPPED = Path(__file__).resolve().parents[2] / "src/alstrack/domain/data/follow-up/schedules.yaml"
@@ -78,3 +83,42 @@ def test_a_broken_schedules_file_is_refused_with_the_reason(
 
 def test_the_shipped_file_loads_from_a_path(tmp_path: Path) -> None:
     assert load_schedules(_write(tmp_path, _shipped())) == follow_up_schedules()
+
+
+DUE = date(2026, 12, 1)
+EARLIEST, LATEST = date(2026, 11, 24), date(2026, 12, 8)
+
+
+@pytest.mark.parametrize(
+    ("on", "state"),
+    [
+        (date(2026, 11, 23), "upcoming"),
+        (EARLIEST, "due"),
+        (DUE, "due"),
+        (date(2026, 12, 2), "overdue"),
+        (LATEST, "overdue"),
+        (date(2026, 12, 9), "missed"),
+    ],
+)
+def test_a_visit_not_yet_made_is_upcoming_due_overdue_or_missed_at_the_edges_of_its_window(
+    on: date, state: str
+) -> None:
+    assert visit_state(DUE, EARLIEST, LATEST, None, on) == state
+
+
+@pytest.mark.parametrize(
+    ("visited_on", "state"),
+    [
+        (EARLIEST, "done"),
+        (LATEST, "done"),
+        (date(2026, 11, 23), "done_outside_window"),
+        (date(2026, 12, 9), "done_outside_window"),
+    ],
+)
+def test_a_visit_made_outside_its_window_is_told_apart(visited_on: date, state: str) -> None:
+    assert visit_state(DUE, EARLIEST, LATEST, visited_on, date(2027, 1, 1)) == state
+
+
+def test_a_due_day_outside_its_window_is_refused() -> None:
+    with pytest.raises(InvalidInput, match="must lie within its window"):
+        visit_state(DUE, DUE + timedelta(days=1), LATEST, None, DUE)

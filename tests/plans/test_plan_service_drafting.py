@@ -135,7 +135,9 @@ def test_another_patients_screening_is_refused_naming_the_field(
     pat: Any,
     plan_in: Callable[..., PlanIn],
     stored: Callable[[], dict[str, int]],
+    consented: Callable[..., Any],
 ) -> None:
+    consented(pat.id)
     pats = screen_patient(clinic.db, clinic["alice"], pat.id, ScreeningIn())
     before = stored()
     for screening_id in (pats.id, 10**9):

@@ -12,14 +12,16 @@ from sqlalchemy import select
 
 from alstrack.config import get_settings
 from alstrack.errors import Conflict, InvalidInput, PermissionDenied, StepRefused
+from alstrack.services import records
 from alstrack.services.administrations import (
     AdministrationIn,
     administer,
     patient_administrations,
-    patient_visits,
 )
+from alstrack.services.adverse_events import ADVERSE_EVENT, AdverseEventIn, list_adverse_events
 from alstrack.services.product_documents import custody_report
 from alstrack.services.products import get_product
+from alstrack.services.visits import patient_visits
 from alstrack.store.models import AuditEntry
 
 Stored = Callable[[], dict[str, int]]
@@ -188,3 +190,33 @@ def test_the_custody_report_ends_with_the_bedside_checks_and_the_administration(
     assert bedside.index("<td>nina</td>") < bedside.index("<td>chen</td>")
     assert "Administered</strong> 2026-11-01 10:00 UTC: dose 1, intrathecal" in bedside
     assert "given by nina; verified by nina and chen." in bedside
+
+
+def test_adverse_events_after_a_dose_are_listed_per_lot_and_per_route(
+    clinic: Any, maria: Any, verified: Any
+) -> None:
+    checked = verified()
+    given = administer(clinic.db, clinic["nina"], checked.din, _given(checked))
+    data = AdverseEventIn(
+        term="Fever",
+        onset_date=date(2026, 11, 1),
+        aware_on=date(2026, 11, 1),
+        grade=1,
+        related_to_procedure="possible",
+        related_to_product="possible",
+        expectedness="expected",
+        action_taken="medication_given",
+        outcome="recovering",
+        administration_id=given.id,
+    )
+    fever = records.add(clinic.db, clinic["nina"], ADVERSE_EVENT, maria.patient_id, data)
+    records.add(  # an event after no dose is in neither list
+        clinic.db, clinic["nina"], ADVERSE_EVENT, maria.patient_id,
+        data.model_copy(update={"administration_id": None, "term": "Cramps"}),
+    )  # fmt: skip
+    by_lot = list_adverse_events(clinic.db, clinic["chen"], din=checked.din)
+    assert [e.id for e in by_lot] == [fever.id]
+    assert [e.id for e in list_adverse_events(clinic.db, clinic["chen"], route="intrathecal")] == [
+        fever.id
+    ]
+    assert list_adverse_events(clinic.db, clinic["chen"], route="intravenous") == []

@@ -14,7 +14,10 @@ from alstrack.config import get_settings
 from alstrack.domain.permissions import MATRIX, PERMISSIONS, ROLES
 from alstrack.errors import NotFound, PermissionDenied, StepRefused
 from alstrack.services import (
+    adverse_events,
     audit_trail,
+    consent_documents,
+    consents,
     dins,
     donors,
     patients,
@@ -83,6 +86,17 @@ def _assign_a_din(clinic, actor):
 
 
 # One service call per permission; each needs that permission and no other.
+_FEVER = {
+    "term": "Fever",
+    "onset_date": date(2024, 1, 1),
+    "aware_on": date(2024, 1, 1),
+    "grade": 1,
+    "related_to_procedure": "not_related",
+    "related_to_product": "not_related",
+    "expectedness": "expected",
+    "action_taken": "none",
+    "outcome": "recovering",
+}
 CALLS = {
     "sites.read": lambda c, a, p: sites.list_sites(c.db, a),
     "sites.write": lambda c, a, p: sites.create_site(
@@ -136,6 +150,36 @@ CALLS = {
             c.db, a, 10**9, ReviewIn(criterion_id="INC-PROG-001", decision="accept", reason="r")
         ),
     ),
+    "safety.read": lambda c, a, p: adverse_events.list_adverse_events(c.db, a),
+    "safety.write": lambda c, a, p: records.add(
+        c.db, a, adverse_events.ADVERSE_EVENT, p, adverse_events.AdverseEventIn(**_FEVER)
+    ),
+    "safety.report": lambda c, a, p: _refused_after_the_permission_check(
+        NotFound,
+        lambda: adverse_events.record_report(
+            c.db,
+            a,
+            10**9,
+            adverse_events.ReportIn(
+                report="initial", submitted_on=date(2026, 1, 1), submitted_to="Ethics committee"
+            ),
+        ),
+    ),
+    "consents.read": lambda c, a, p: records.list_for_patient(c.db, a, consents.CONSENT, p),
+    "consents.write": lambda c, a, p: records.add(
+        c.db,
+        a,
+        consents.CONSENT,
+        p,
+        consents.ConsentIn(
+            document_id=consent_documents.list_documents(c.db, c.system)[0].id,
+            consented_on=date(2024, 1, 2),
+            signed_by="patient",
+        ),
+    ),
+    "consent_documents.write": lambda c, a, p: consent_documents.install_document(
+        c.db, a, consent_documents.template_in(date(2024, 1, 1), document_version=f"t{next(_n)}")
+    ),
     "plans.read": lambda c, a, p: plans.list_plans(c.db, a, p),
     "plans.write": lambda c, a, p: _refused_after_the_permission_check(
         StepRefused, lambda: plans.create_plan(c.db, a, p, _plan_on_a_new_screening(c, p))
@@ -173,7 +217,8 @@ def test_every_permission_has_a_service_call_that_checks_it():
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_each_role_may_do_exactly_what_the_matrix_grants(clinic, pat, role):
+def test_each_role_may_do_exactly_what_the_matrix_grants(clinic, pat, role, consented):
+    consented(pat.id)  # screening needs it; the consent document is installed with it
     actor = _actor(clinic, role)
     granted = {p for p in PERMISSIONS if _allowed(clinic, actor, p, pat.id)}
     assert granted == MATRIX[role], (

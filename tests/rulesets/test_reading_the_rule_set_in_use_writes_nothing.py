@@ -31,8 +31,12 @@ def test_listing_describing_and_the_api_store_nothing(
 
 
 def test_an_evaluation_checks_its_data_elements_without_storing_a_rule_set(
-    clinic: Any, pat: PatientOut, stored: Callable[[], dict[str, int]]
+    clinic: Any,
+    pat: PatientOut,
+    stored: Callable[[], dict[str, int]],
+    consented: Callable[..., Any],
 ) -> None:
+    consented(pat.id)
     before = stored()
     records.add(
         clinic.db,

@@ -1,8 +1,9 @@
 """The screening tests' cast: Maria Silva, registered at NORTH with all a screening reads.
 
 Her registry (history, two ALSFRS-R visits in the lead-in, upright spirometry, weight, a
-riluzole course) and her pretreatment evaluation on 2026-10-29 meet every criterion the draft
-rule set has a threshold for; AS_OF is the screening date.
+riluzole course), her consent on 2026-10-20 to the default template and her pretreatment
+evaluation on 2026-10-29 meet every criterion the draft rule set has a threshold for; AS_OF is
+the screening date.
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ from alstrack.services.screenings import ScreeningIn, ScreeningOut, screen_patie
 
 AS_OF = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 EVALUATED_ON = date(2026, 10, 29)
+CONSENTED_ON = date(2026, 10, 20)
 
-# What the evaluation records: every data element the registry does not hold.
+# What the evaluation records: every data element the registry (consents included) does not hold.
 EVALUATION: dict[str, Any] = {
     "registry.milestones_complete": True,
     "registry.drug_courses_complete": True,
@@ -41,8 +43,6 @@ EVALUATION: dict[str, Any] = {
     "meds.immunosuppressant_last_date": "never",
     "meds.investigational_agent_last_date": "never",
     "meds.anticoagulant_class": "none",
-    "consent.signed": True,
-    "consent.version_includes_evidence_status_disclosure": True,
     "hx.prior_cell_or_stem_cell_therapy": False,
     "hx.active_malignancy": False,
     "hx.hematologic_malignancy_or_mds_or_mpn": False,
@@ -79,6 +79,7 @@ EVALUATION: dict[str, Any] = {
 class Maria:
     patient_id: int
     evaluation_id: int
+    consent_id: int
 
     def evaluate(self, clinic: Any, **changes: Any) -> int:
         """Record a new evaluation like hers with some data elements changed."""
@@ -110,7 +111,7 @@ def evaluation(**changes: Any) -> EvaluationIn:
 
 
 @pytest.fixture
-def maria(clinic: Any, alsfrs: Callable[..., Any]) -> Maria:
+def maria(clinic: Any, alsfrs: Callable[..., Any], consented: Callable[..., Any]) -> Maria:
     db, alice = clinic.db, clinic["alice"]
     patient = patients.register_patient(
         db,
@@ -166,5 +167,6 @@ def maria(clinic: Any, alsfrs: Callable[..., Any]) -> Maria:
     records.add(
         db, alice, DRUG_COURSE, pid, DrugCourseIn(drug="riluzole", start_date=date(2026, 6, 1))
     )
+    consent = consented(pid, CONSENTED_ON)
     made = records.add(db, alice, PRETREATMENT_EVALUATION, pid, evaluation())
-    return Maria(pid, made.id)
+    return Maria(pid, made.id, consent.id)

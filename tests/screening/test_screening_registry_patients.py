@@ -198,8 +198,9 @@ def test_without_the_registry_confirmed_complete_an_absent_record_is_missing_not
 
 
 def test_a_missing_value_is_missing_even_where_the_profile_has_no_threshold(
-    clinic: Any, pat: Any
+    clinic: Any, pat: Any, consented: Any
 ) -> None:
+    consented(pat.id)
     screening = screen_patient(clinic.db, clinic["alice"], pat.id, ScreeningIn(as_of=AS_OF))
     prog = next(c for c in screening.criteria if c.id == "INC-PROG-001")
     assert prog.result == "MISSING"  # nothing to review: a physician cannot judge no value

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from alstrack import __version__
 from alstrack.api import (
     bedside,
+    consents,
     errors,
     meta,
     patients,
@@ -19,6 +20,7 @@ from alstrack.api import (
     products,
     records,
     rulesets,
+    safety,
     screenings,
     sites,
 )
@@ -68,10 +70,12 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(patients.router)
     app.include_router(rulesets.router)
     records.include(app)
+    app.include_router(consents.router)
     app.include_router(screenings.router)
     app.include_router(plans.router)
     app.include_router(products.router)
     app.include_router(product_documents.router)
     app.include_router(bedside.router)
+    app.include_router(safety.router)
     app.include_router(pages.router)
     return app

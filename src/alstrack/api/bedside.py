@@ -1,13 +1,18 @@
-"""The bedside: two people's checks of patient and product, the administration, its follow-up."""
+"""The bedside: two people's checks of patient and product, the administration, its follow-up
+visits."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from fastapi import APIRouter, status
 
 from alstrack.api.deps import DB, CurrentActor, Id
-from alstrack.services import administrations, bedside
-from alstrack.services.administrations import AdministrationIn, AdministrationOut, VisitOut
+from alstrack.domain.follow_up import VisitState
+from alstrack.services import administrations, bedside, visits
+from alstrack.services.administrations import AdministrationIn, AdministrationOut
 from alstrack.services.bedside import BedsideCheckIn, BedsideOut
+from alstrack.services.visits import UnscheduledVisitIn, VisitIn, VisitOut
 
 router = APIRouter(tags=["bedside"])
 
@@ -40,6 +45,44 @@ def patient_administrations(patient_id: Id, db: DB, actor: CurrentActor) -> list
     return administrations.patient_administrations(db, actor, patient_id)
 
 
-@router.get("/patients/{patient_id}/follow-up-visits", summary="The patient's follow-up visits")
-def patient_visits(patient_id: Id, db: DB, actor: CurrentActor) -> list[VisitOut]:
-    return administrations.patient_visits(db, actor, patient_id)
+@router.get(
+    "/patients/{patient_id}/follow-up-visits",
+    summary="The patient's follow-up visits by due day, with their state on a day",
+)
+def patient_visits(
+    patient_id: Id, db: DB, actor: CurrentActor, on: date | None = None
+) -> list[VisitOut]:
+    return visits.patient_visits(db, actor, patient_id, on=on)
+
+
+@router.get(
+    "/follow-up-visits",
+    summary="Visits due, overdue or missed (or any state) on a day, per site",
+)
+def list_visits(
+    db: DB,
+    actor: CurrentActor,
+    on: date | None = None,
+    site: str | None = None,
+    state: VisitState | None = None,
+) -> list[VisitOut]:
+    return visits.list_visits(db, actor, on=on, site_code=site, state=state)
+
+
+@router.post(
+    "/follow-up-visits/{visit_id}/visit",
+    summary="Record a scheduled visit as made (outside its window: a protocol deviation)",
+)
+def record_visit(visit_id: Id, data: VisitIn, db: DB, actor: CurrentActor) -> VisitOut:
+    return visits.record_visit(db, actor, visit_id, data)
+
+
+@router.post(
+    "/patients/{patient_id}/unscheduled-visits",
+    status_code=status.HTTP_201_CREATED,
+    summary="Record an unscheduled visit, with why the patient came",
+)
+def add_unscheduled_visit(
+    patient_id: Id, data: UnscheduledVisitIn, db: DB, actor: CurrentActor
+) -> VisitOut:
+    return visits.add_unscheduled_visit(db, actor, patient_id, data)

@@ -1,4 +1,5 @@
-"""Routes for dated records (assessments, milestones, drug courses): add, list, correct, void.
+"""Routes for dated records (assessments, milestones, drug courses, adverse events...): add,
+list, correct, void.
 
 One route factory serves every kind, so each kind behaves the same way over HTTP.
 """
@@ -9,7 +10,9 @@ from fastapi import APIRouter, FastAPI, status
 
 from alstrack.api.deps import DB, CurrentActor, Id
 from alstrack.services import records
+from alstrack.services.adverse_events import ADVERSE_EVENT
 from alstrack.services.assessments import BODY_MEASUREMENT, INSTRUMENT_ASSESSMENT, SPIROMETRY
+from alstrack.services.consents import CONSENT
 from alstrack.services.evaluations import PRETREATMENT_EVALUATION
 from alstrack.services.milestones import DRUG_COURSE, MILESTONE
 from alstrack.services.records import Correction, RecordKind, Void
@@ -22,6 +25,8 @@ KINDS: dict[str, RecordKind[Any, Any]] = {
     "milestones": MILESTONE,
     "drug-courses": DRUG_COURSE,
     "pretreatment-evaluations": PRETREATMENT_EVALUATION,
+    "consents": CONSENT,
+    "adverse-events": ADVERSE_EVENT,
 }
 
 

@@ -24,8 +24,10 @@ __all__ = [
     "Schedule",
     "ScheduleVisit",
     "Schedules",
+    "VisitState",
     "follow_up_schedules",
     "load_schedules",
+    "visit_state",
     "visits_after",
 ]
 
@@ -129,3 +131,31 @@ def visits_after(schedule: Schedule, administered_on: date) -> tuple[DueVisit, .
         )
         for visit in schedule.visits
     )
+
+
+VisitState = Literal["upcoming", "due", "overdue", "missed", "done", "done_outside_window"]
+
+
+def visit_state(
+    due_on: date, earliest: date, latest: date, visited_on: date | None, on: date
+) -> VisitState:
+    """Where a scheduled visit stands on day ``on``.
+
+    Not yet visited: upcoming before its window opens, due from the window's first day to the
+    due day, overdue after the due day while the window is open, missed once it has closed.
+    Visited: done, or done outside its window (a protocol deviation).
+
+    >>> d = date(2026, 12, 1)
+    >>> [visit_state(d, d - timedelta(days=7), d + timedelta(days=7), None, d + timedelta(days=k))
+    ...  for k in (-8, -7, 0, 1, 7, 8)]
+    ['upcoming', 'due', 'due', 'overdue', 'overdue', 'missed']
+    """
+    if not earliest <= due_on <= latest:
+        raise InvalidInput.for_field("due_on", "must lie within its window")
+    if visited_on is not None:
+        return "done" if earliest <= visited_on <= latest else "done_outside_window"
+    if on < earliest:
+        return "upcoming"
+    if on <= due_on:
+        return "due"
+    return "overdue" if on <= latest else "missed"

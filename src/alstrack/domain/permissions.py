@@ -40,19 +40,29 @@ Permission = Literal[
     "products.write",
     "products.administer",
     "products.release",
+    "safety.read",
+    "safety.write",
+    "safety.report",
+    "consents.read",
+    "consents.write",
+    "consent_documents.write",
 ]
 PERMISSIONS: tuple[str, ...] = get_args(Permission)
 
-_PATHWAY_READ = {"screenings.read", "plans.read", "products.read"}
+_PATHWAY_READ = {"screenings.read", "plans.read", "products.read", "safety.read"}
+# A consent names the representative and the witness who signed: read with the identifiers.
 _CLINICAL_READ = {
     "sites.read",
     "patients.read",
     "identifiers.read",
     "assessments.read",
+    "consents.read",
 } | _PATHWAY_READ
-_CLINICAL_WRITE = {"patients.write", "identifiers.write", "assessments.write"}
-# Coordinators run screenings and draft plans; only physicians resolve reviews and approve.
-_PATHWAY_WRITE = {"screenings.write", "plans.write"}
+# Every clinician who sees a patient records the adverse events they learn of (safety.write).
+_CLINICAL_WRITE = {"patients.write", "identifiers.write", "assessments.write", "safety.write"}
+# Coordinators record consents, run screenings and draft plans; only physicians resolve
+# reviews and approve.
+_PATHWAY_WRITE = {"consents.write", "screenings.write", "plans.write"}
 _PHYSICIAN_ONLY = {"screenings.review", "plans.approve"}
 
 MATRIX: dict[str, frozenset[str]] = {
@@ -63,10 +73,12 @@ MATRIX: dict[str, frozenset[str]] = {
         | _CLINICAL_WRITE
         | _PATHWAY_WRITE
         | _PHYSICIAN_ONLY
-        | {"audit.read", "products.administer"}
+        | {"audit.read", "products.administer", "safety.report"}
     ),
     # Nurses receive, store, thaw, verify and give products at the clinic (products.administer).
-    "nurse": frozenset(_CLINICAL_READ | {"assessments.write", "products.administer"}),
+    "nurse": frozenset(
+        _CLINICAL_READ | {"assessments.write", "products.administer", "safety.write"}
+    ),
     # The lab reads plans: they say which cells, what dose and which collection order. The lab
     # registers donors and products, labels them, records their lab steps and QC results
     # (products.write); the clinic's steps are the nurses' and physicians' (products.administer).
@@ -78,14 +90,24 @@ MATRIX: dict[str, frozenset[str]] = {
         {"sites.read", "patients.read", "assessments.read", "products.write", "products.release"}
         | _PATHWAY_READ
     ),
-    "pharmacovigilance": frozenset(_CLINICAL_READ),
+    # Pharmacovigilance follows adverse events and records the expedited reports sent.
+    "pharmacovigilance": frozenset(_CLINICAL_READ | {"safety.write", "safety.report"}),
     # Analysts see de-identified data only: no direct identifiers.
     "data_analyst": frozenset({"sites.read", "patients.read", "assessments.read"} | _PATHWAY_READ),
     "auditor": frozenset(_CLINICAL_READ | {"audit.read"}),
-    # Admins run the installation (sites, users, settings, rule sets); they do not change
-    # clinical records. Installing screening rules is an administrative, audited change.
+    # Admins run the installation (sites, users, settings, rule sets, consent documents); they
+    # do not change clinical records. Installing screening rules or a consent document is an
+    # administrative, audited change.
     "admin": frozenset(
-        {"sites.read", "sites.write", "patients.read", "audit.read", "users.write", "rules.write"}
+        {
+            "sites.read",
+            "sites.write",
+            "patients.read",
+            "audit.read",
+            "users.write",
+            "rules.write",
+            "consent_documents.write",
+        }
     ),
     # The service account that loads the synthetic demo clinic and runs imports.
     "system": frozenset(PERMISSIONS),

@@ -9,7 +9,7 @@ and the dose number under the plan, and schedules the visits of the default foll
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -20,11 +20,13 @@ from alstrack.domain.follow_up import follow_up_schedules, visits_after
 from alstrack.domain.products import State, Step, StepContext, next_state
 from alstrack.errors import InvalidInput, StepRefused
 from alstrack.services.bedside import confirmations, dose_endotoxin
-from alstrack.services.context import Actor, audited, clinic_day, load_patient, now
+from alstrack.services.consents import require_consent
+from alstrack.services.context import Actor, audited, clinic_day, load_patient, now, today
 from alstrack.services.plan_checks import approved_plan
 from alstrack.services.product_steps import open_deviations, update_product
 from alstrack.services.product_views import load_product
 from alstrack.services.products import specification_of
+from alstrack.services.visits import VisitOut, present_visit, site_code_of
 from alstrack.store import audit
 from alstrack.store.db import Database
 from alstrack.store.models import (
@@ -41,10 +43,8 @@ from alstrack.store.models import (
 __all__ = [
     "AdministrationIn",
     "AdministrationOut",
-    "VisitOut",
     "administer",
     "patient_administrations",
-    "patient_visits",
 ]
 
 
@@ -60,20 +60,6 @@ class AdministrationIn(BaseModel):
     volume_ml: float = Field(gt=0, le=1000, allow_inf_nan=False)
     at: AwareDatetime | None = None
     note: Annotated[str, Field(max_length=2000)] | None = None
-
-
-class VisitOut(BaseModel):
-    id: int
-    patient_id: int
-    administration_id: int | None
-    schedule_id: str
-    schedule_version: str
-    visit: str
-    label: str
-    due_on: date
-    window_before_days: int
-    window_after_days: int
-    status: str
 
 
 class AdministrationOut(BaseModel):
@@ -130,6 +116,7 @@ def administer(db: Database, actor: Actor, din: str, data: AdministrationIn) -> 
                 "volume_ml",
                 f"is more than the {checks[0].dose_volume_ml:g} mL checked at the bedside",
             )
+        require_consent(session, patient, clinic_day(at), "administration")
         given = session.scalar(
             select(func.count())
             .select_from(Administration)
@@ -186,7 +173,8 @@ def administer(db: Database, actor: Actor, din: str, data: AdministrationIn) -> 
         session.flush()
         visits = _schedule(session, actor, patient, row, recorded)
         audit.record(session, _entries(actor, product, patient, row, visits, before, recorded))
-        return _present(row, product.din, version.administrations, version.dose_cells, visits)
+        shown = [present_visit(v, patient, site_code_of(session, patient), today()) for v in visits]
+        return _present(row, product.din, version.administrations, version.dose_cells, shown)
 
 
 def patient_administrations(db: Database, actor: Actor, patient_id: int) -> list[AdministrationOut]:
@@ -210,23 +198,13 @@ def patient_administrations(db: Database, actor: Actor, patient_id: int) -> list
                     .order_by(FollowUpVisit.due_on)
                 )
             )
+            patient = session.get_one(Patient, row.patient_id)
+            code = site_code_of(session, patient)
+            shown = [present_visit(v, patient, code, today()) for v in visits]
             out.append(
-                _present(row, product.din, version.administrations, version.dose_cells, visits)
+                _present(row, product.din, version.administrations, version.dose_cells, shown)
             )
         return out
-
-
-def patient_visits(db: Database, actor: Actor, patient_id: int) -> list[VisitOut]:
-    """The patient's follow-up visits by due date."""
-    actor.require("plans.read")
-    with db.read() as session:
-        load_patient(session, actor, patient_id)
-        rows = session.scalars(
-            select(FollowUpVisit)
-            .where(FollowUpVisit.patient_id == patient_id)
-            .order_by(FollowUpVisit.due_on, FollowUpVisit.id)
-        )
-        return [VisitOut.model_validate(row, from_attributes=True) for row in rows]
 
 
 def _check_dose(
@@ -364,7 +342,7 @@ def _present(
     din: str,
     planned: int,
     dose_cells: float | None,
-    visits: list[FollowUpVisit],
+    visits: list[VisitOut],
 ) -> AdministrationOut:
     return AdministrationOut(
         id=row.id,
@@ -385,5 +363,5 @@ def _present(
         note=row.note,
         event_id=row.event_id,
         recorded_at=row.recorded_at,
-        follow_up=[VisitOut.model_validate(v, from_attributes=True) for v in visits],
+        follow_up=visits,
     )

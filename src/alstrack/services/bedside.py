@@ -4,10 +4,11 @@ Each confirmation is one call by the person confirming (a nurse or physician: pr
 with the patient's study id and the product's DIN as scanned or typed, and the volume to be
 given. The service gathers the facts (domain/products/bedside.py) and refuses, with every
 reason, a product not allocated to this patient, a wrong check character, an expired or
-unreleased product, an open deviation, endotoxin in the dose over the route's K × weight, or a
-lumbar-puncture check not passed for a dose given by lumbar puncture. A refusal stores nothing
-but is audited (action ``bedside_refused``), in its own transaction. The second person's
-confirmation takes the lifecycle's verify step.
+unreleased product, an open deviation, endotoxin in the dose over the route's K × weight, a
+lumbar-puncture check not passed for a dose given by lumbar puncture, or a patient with no valid
+consent that day (services/consents.py). A refusal stores nothing but is audited (action
+``bedside_refused``), in its own transaction. The second person's confirmation takes the
+lifecycle's verify step.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ from alstrack.domain.products import (
 )
 from alstrack.domain.products.bedside import BedsideFacts, Entry, bedside_refusals, read_din
 from alstrack.errors import AlstrackError, InvalidInput, NotFound, StepRefused
-from alstrack.services.context import Actor, audited, load_patient, now
+from alstrack.services.consents import consent_problem
+from alstrack.services.context import Actor, audited, clinic_day, load_patient, now
 from alstrack.services.plan_checks import approved_plan
 from alstrack.services.product_steps import open_deviations
 from alstrack.services.product_views import load_product
@@ -176,6 +178,9 @@ def _confirm(session: Session, actor: Actor, data: BedsideCheckIn) -> BedsideOut
         volume_ml=data.dose_volume_ml,
     )
     reasons = bedside_refusals(facts)
+    unconsented = consent_problem(session, patient, clinic_day(at), "administration")
+    if unconsented is not None:
+        reasons += (unconsented,)
     if reasons:
         raise StepRefused(f"Bedside check refused: {'; '.join(reasons)}.")
     check = BedsideCheck(

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from alstrack.analysis.synthetic import SyntheticPatient, simulate_clinic
 from alstrack.domain import spirometry
 from alstrack.domain.eligibility.review import PLANNABLE
-from alstrack.services import plans, records, screenings, users
+from alstrack.services import consent_documents, plans, records, screenings, users
 from alstrack.services.assessments import (
     BODY_MEASUREMENT,
     INSTRUMENT_ASSESSMENT,
@@ -23,6 +23,7 @@ from alstrack.services.assessments import (
     SpirometryIn,
     age_years,
 )
+from alstrack.services.consents import CONSENT, ConsentIn
 from alstrack.services.context import Actor, now, today
 from alstrack.services.demo_products import load_products
 from alstrack.services.evaluations import PRETREATMENT_EVALUATION, EvaluationIn
@@ -93,7 +94,7 @@ def load_demo(
         if progress:
             progress(1)
     staff = {name: users.authenticate(db, token) for name, token in tokens.items()}
-    approved = _pathway(db, actor, staff["chen"], loaded)
+    approved = _pathway(db, actor, staff, loaded)
     load_products(db, staff, approved)
     return DemoResult(patients=patients, assessments=assessments, tokens=tokens)
 
@@ -212,8 +213,6 @@ _EVALUATION: dict[str, object] = {
     "meds.immunosuppressant_last_date": "never",
     "meds.investigational_agent_last_date": "never",
     "meds.anticoagulant_class": "none",
-    "consent.signed": True,
-    "consent.version_includes_evidence_status_disclosure": True,
     "hx.prior_cell_or_stem_cell_therapy": False,
     "hx.active_malignancy": False,
     "hx.hematologic_malignancy_or_mds_or_mpn": False,
@@ -281,17 +280,27 @@ _ACCEPT = "Demo: reviewed with the patient's records; acceptable for treatment"
 
 
 def _pathway(
-    db: Database, actor: Actor, physician: Actor, loaded: list[tuple[int, SyntheticPatient]]
+    db: Database, actor: Actor, staff: dict[str, Actor], loaded: list[tuple[int, SyntheticPatient]]
 ) -> list[plans.PlanOut]:
-    """Evaluate and screen the first living patients as of their last visit (the clinic's
-    history); the demo physician reviews, and sees the plannable ones again today to plan.
-    The plans approved."""
+    """Consent, evaluate and screen the first living patients as of their last visit (the
+    clinic's history); the demo physician reviews, and sees the plannable ones again today to
+    plan. The plans approved."""
+    physician = staff["chen"]
     # The newly diagnosed are the ones a clinic evaluates first.
     living = [(pid, sp) for pid, sp in loaded if sp.visits and "death" not in dict(sp.milestones)]
     living.sort(key=lambda item: item[1].diagnosis_date, reverse=True)
+    candidates = living[:_CANDIDATES]
+    if not candidates:
+        return []
+    # The demo admin installs the default consent template, in force from the first evaluation.
+    first = min(sp.visits[-1].visit_date for _, sp in candidates)
+    document = consent_documents.install_document(
+        db, staff["adam"], consent_documents.template_in(first)
+    )
     approved: list[plans.PlanOut] = []
-    for index, (pid, sp) in enumerate(living[:_CANDIDATES]):
+    for index, (pid, sp) in enumerate(candidates):
         on = sp.visits[-1].visit_date
+        records.add(db, actor, CONSENT, pid, _consent(document.id, on, index))
         observations = dict(_EVALUATION)
         if index % 4 == 3:
             observations.update(_CONTRAINDICATIONS[(index // 4) % len(_CONTRAINDICATIONS)])
@@ -307,6 +316,21 @@ def _pathway(
             if made is not None:
                 approved.append(made)
     return approved
+
+
+def _consent(document_id: int, on: date, index: int) -> ConsentIn:
+    """The patient's consent on the day of the evaluation; every fifth is signed by a legally
+    authorised representative before a witness, as ALS can take away writing and speech."""
+    if index % 5 != 4:
+        return ConsentIn(document_id=document_id, consented_on=on, signed_by="patient")
+    return ConsentIn(
+        document_id=document_id,
+        consented_on=on,
+        signed_by="representative",
+        representative_name="Sam Rivera (demo)",
+        representative_relationship="spouse",
+        witness_name="Nina Okafor (demo)",
+    )
 
 
 def _screen(

@@ -2,10 +2,11 @@
 
 It holds the data elements a screening reads that the registry does not already know (labs,
 vital signs, infections, conditions, prior cell therapy and any reaction to it, medications
-other than the registry's drug courses, consent), each with the date it was measured. What the
-registry knows (ALSFRS-R, spirometry, weight, history, milestones, drug courses) is read from the
-registry when a screening runs, so one fact has one place; entering it here is refused with the
-place to record it instead.
+other than the registry's drug courses), each with the date it was measured. What the registry
+knows (ALSFRS-R, spirometry, weight, history, milestones, drug courses, consents) is read from
+the registry when a screening runs, so one fact has one place; entering it here is refused with
+the place to record it instead. An evaluation is screening beyond demographics: it needs the
+patient's valid consent on its day (services/consents.require_consent).
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from sqlalchemy.orm import Session
 from alstrack.domain.eligibility import Observation, read_observations
 from alstrack.errors import FieldError, InvalidInput
 from alstrack.services.assessments import Rater, RecordMeta, check_visit_date, meta
+from alstrack.services.consents import require_consent
 from alstrack.services.records import PatientContext, RecordKind
 from alstrack.services.rulesets import active_ruleset
 from alstrack.services.screening_inputs import REGISTRY_ELEMENTS
-from alstrack.store.models import PretreatmentEvaluation
+from alstrack.store.models import Patient, PretreatmentEvaluation
 
 # Data elements of products and the bedside, recorded with lots and administrations instead.
 _NOT_PRETREATMENT = ("donor.", "lot.", "admin.")
@@ -59,6 +61,8 @@ class EvaluationOut(RecordMeta):
 
 def _prepare(session: Session, ctx: PatientContext, data: EvaluationIn) -> dict[str, Any]:
     check_visit_date(ctx, data.assessed_on)
+    patient = session.get_one(Patient, ctx.patient_id)
+    require_consent(session, patient, data.assessed_on, "a pretreatment evaluation")
     if not data.observations:
         raise InvalidInput.for_field("observations", "give at least one data element")
     ruleset = active_ruleset(session).ruleset

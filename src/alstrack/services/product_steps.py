@@ -27,7 +27,8 @@ from alstrack.domain.products import (
 )
 from alstrack.errors import Conflict, InvalidInput, NotFound, StepRefused
 from alstrack.services.chain_of_identity import chain_for_plan
-from alstrack.services.context import Actor, audited, load_patient, now
+from alstrack.services.consents import require_consent
+from alstrack.services.context import Actor, audited, clinic_day, load_patient, now
 from alstrack.services.deviations import add_deviation
 from alstrack.services.plan_checks import approved_plan
 from alstrack.services.product_results import judge_product, results_entered_by
@@ -109,6 +110,11 @@ def take_step(db: Database, actor: Actor, din: str, data: StepIn) -> StepOut:
         recorded = now()
         if at > recorded:
             raise InvalidInput.for_field("at", "must not be in the future")
+        if data.step == Step.COLLECT and product.patient_id is not None:
+            # Collecting a patient's own cells is a procedure: it needs their consent that day.
+            # Locked, so a withdrawal being recorded waits for it or is seen (PostgreSQL).
+            whose = load_patient(session, actor, product.patient_id, lock=True)
+            require_consent(session, whose, clinic_day(at), "collecting their cells")
         patient = _patient(session, actor, data) if data.step == Step.ALLOCATE else None
         planned = approved_plan(session, patient.id) if patient is not None else None
         context = _context(session, actor, product, data, at, patient, planned)

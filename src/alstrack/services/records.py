@@ -63,6 +63,9 @@ class RecordKind(Generic[InT, OutT]):
     order_by: str
     # Checks that span the records of one import (prepare sees only what is stored already).
     check_batch: Callable[[list[dict[str, Any]]], None] | None = None
+    # Refuses (StepRefused) correcting a record whose state a correction would lose, e.g. a
+    # consent already withdrawn.
+    check_correctable: Callable[[Any], None] | None = None
 
 
 class Correction(BaseModel, Generic[InT]):
@@ -273,6 +276,8 @@ def correct(
                 f"{kind.name} {record_id} is {old.status.replace('_', ' ')}; "
                 f"only the current record can be corrected."
             )
+        if kind.check_correctable is not None:
+            kind.check_correctable(old)
         old_values = _audit_new(_row_values(kind, old))
         # Supersede first, so the checks of the new values no longer see the record they replace
         # (a milestone whose date is corrected is not "recorded twice").

@@ -1,7 +1,7 @@
 """The data elements a screening reads from the registry, each with its date and its source.
 
-One fact has one place: the registry's assessments, history, milestones and drug courses are
-read here; the pretreatment evaluation holds the rest (services/evaluations.py).
+One fact has one place: the registry's assessments, history, milestones, drug courses and
+consents are read here; the pretreatment evaluation holds the rest (services/evaluations.py).
 """
 
 from __future__ import annotations
@@ -17,10 +17,12 @@ from sqlalchemy.orm import Session
 from alstrack.domain.eligibility import inputs
 from alstrack.domain.eligibility.operators import NEVER
 from alstrack.services.assessments import ALSFRS_R, derive_alsfrs_many
+from alstrack.services.consents import valid_consent
 from alstrack.services.records import PatientContext
 from alstrack.store.models import (
     AlsHistory,
     BodyMeasurement,
+    ConsentDocument,
     DrugCourse,
     InstrumentAssessment,
     Milestone,
@@ -50,6 +52,8 @@ REGISTRY_ELEMENTS: Mapping[str, str] = {
     "meds.riluzole": "drug courses",
     "meds.riluzole_stable_since": "drug courses",
     "meds.edaravone_last_date": "drug courses",
+    "consent.signed": "consents",
+    "consent.version_includes_evidence_status_disclosure": "consents (the document version signed)",
 }
 
 _MILESTONE_ELEMENTS = {
@@ -119,6 +123,7 @@ def registry_inputs(
     found.update(_spirometry(session, pid, on))
     found.update(_milestones(session, pid, on, complete.milestones))
     found.update(_drugs(session, pid, on, complete.drug_courses))
+    found.update(_consent(session, pid, on))
     return found
 
 
@@ -306,3 +311,25 @@ def _drugs(
         note = f"no edaravone course recorded; {_UNCONFIRMED}"
         found["meds.edaravone_last_date"] = Input(None, None, "drug courses", note)
     return found
+
+
+def _consent(session: Session, pid: int, on: date) -> dict[str, Input]:
+    """The consent that holds on the day, and whether its document states the evidence status."""
+    standing, held = valid_consent(session, pid, on)
+    if held is None:
+        note = standing.reason or "no valid consent"
+        return {
+            "consent.signed": Input(None, None, "consents", note),
+            "consent.version_includes_evidence_status_disclosure": Input(
+                None, None, "consents", note
+            ),
+        }
+    document = session.get_one(ConsentDocument, held.document_id)
+    return {
+        "consent.signed": Input(True, held.consented_on, f"consent {held.id}"),
+        "consent.version_includes_evidence_status_disclosure": Input(
+            document.discloses_evidence_status,
+            held.consented_on,
+            f"consent document {document.id} (version {document.document_version})",
+        ),
+    }

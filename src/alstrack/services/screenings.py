@@ -28,6 +28,7 @@ from alstrack.domain.eligibility.review import (
     standing,
 )
 from alstrack.errors import Conflict, InvalidInput, PermissionDenied, StepRefused
+from alstrack.services.consents import require_consent
 from alstrack.services.context import (
     Actor,
     audited,
@@ -38,7 +39,12 @@ from alstrack.services.context import (
 )
 from alstrack.services.records import patient_context
 from alstrack.services.rulesets import active_ruleset
-from alstrack.services.screening_inputs import Completeness, Input, registry_inputs
+from alstrack.services.screening_inputs import (
+    REGISTRY_ELEMENTS,
+    Completeness,
+    Input,
+    registry_inputs,
+)
 from alstrack.services.signatures import SignatureOut, present, sign
 from alstrack.store import audit
 from alstrack.store.db import Database
@@ -135,6 +141,7 @@ def screen_patient(db: Database, actor: Actor, patient_id: int, data: ScreeningI
         ctx = patient_context(session, patient)
         if ctx.death_date is not None and ctx.death_date <= day:
             raise StepRefused(f"Patient {patient_id} has a recorded death ({ctx.death_date}).")
+        require_consent(session, patient, day, "screening")
         active = active_ruleset(session, store_as=actor)
         assert active.version_id is not None  # stored by store_as
         profile = _profile(actor, active.ruleset, data.profile)
@@ -327,6 +334,10 @@ def _evaluations(
     for evaluation in rows:  # oldest first: a newer evaluation's value replaces an older one
         source = f"pretreatment_evaluation {evaluation.id}"
         for name, entry in evaluation.observations.items():
+            if name in REGISTRY_ELEMENTS:
+                # Entered before the registry held it (consent.*, until 0007): the registry's
+                # record is read instead; one fact has one place.
+                continue
             when = date.fromisoformat(entry["date"]) if entry.get("date") else None
             found[name] = Input(entry["value"], when, source)
     return found, Completeness(

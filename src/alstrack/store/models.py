@@ -555,9 +555,31 @@ class FollowUpVisit(Base):
     due_on: Mapped[date] = mapped_column(Date)
     window_before_days: Mapped[int] = mapped_column(Integer)
     window_after_days: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16))  # scheduled (visits come with issue 5)
+    status: Mapped[str] = mapped_column(String(16))  # scheduled | done
+    visited_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    visited_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    protocol_deviation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("protocol_deviations.id"), nullable=True
+    )
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class ProtocolDeviation(Base):
+    """A departure from the protocol of a patient's care, e.g. a visit outside its window."""
+
+    __tablename__ = "protocol_deviations"
+    __table_args__ = (Index("ix_protocol_deviations_patient", "patient_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    follow_up_visit_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    kind: Mapped[str] = mapped_column(String(32))  # visit_window
+    description: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class AdverseEvent(RecordedMixin, Base):
@@ -602,3 +624,46 @@ class SafetyReport(Base):
     reference: Mapped[str | None] = mapped_column(String(100), nullable=True)
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ConsentDocument(Base):
+    """One version of the program's consent document: its text kept verbatim (with its SHA-256)
+    and when it may be signed. Never rewritten; only its end date is set later."""
+
+    __tablename__ = "consent_documents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_version: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    effective_from: Mapped[date] = mapped_column(Date)
+    effective_to: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # From effective_from on, consents to earlier versions no longer hold: patients consent again.
+    requires_reconsent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The text states that the therapy is investigational and unproven in ALS, its known risks
+    # and its costs, as the installer declares (INC-CONSENT-001 reads it).
+    discloses_evidence_status: Mapped[bool] = mapped_column(Boolean)
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class PatientConsent(RecordedMixin, Base):
+    """A patient's consent to one document version: when, and who signed before which witness.
+    A withdrawal is written on the record, which is kept."""
+
+    __tablename__ = "patient_consents"
+    __table_args__ = (Index("ix_patient_consents_patient_status", "patient_id", "status"),)
+    document_id: Mapped[int] = mapped_column(ForeignKey("consent_documents.id"))
+    document_version: Mapped[str] = mapped_column(String(40))
+    consented_on: Mapped[date] = mapped_column(Date)
+    signed_by: Mapped[str] = mapped_column(String(16))  # patient | representative
+    representative_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    representative_relationship: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    witness_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    withdrawn_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    withdrawal_recorded_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id"), nullable=True
+    )
+    withdrawal_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

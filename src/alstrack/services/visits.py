@@ -1,0 +1,283 @@
+"""Follow-up visits: which are due, overdue or missed, recording them, and unscheduled ones.
+
+Administrations schedule visits from the schedule data (services/administrations.py). Their
+state on a day is computed (domain/follow_up.visit_state), never stored, so a list asked for any
+day is right for that day. A visit made outside its window is recorded, and a protocol deviation
+is recorded with it in the same transaction. Unscheduled visits are allowed. The assessments of
+a visit are the registry's ordinary records (/patients/{id}/assessments and the others).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alstrack.domain.follow_up import VisitState, visit_state
+from alstrack.errors import Conflict, InvalidInput, StepRefused
+from alstrack.services.context import (
+    Actor,
+    audited,
+    clinic_day,
+    load_of_patient,
+    load_patient,
+    not_in_future,
+    now,
+    require_reason,
+    today,
+)
+from alstrack.store import audit
+from alstrack.store.db import Database
+from alstrack.store.models import (
+    Administration,
+    FollowUpVisit,
+    Patient,
+    ProtocolDeviation,
+    Site,
+)
+from alstrack.store.versioning import update_versioned
+
+__all__ = [
+    "UNSCHEDULED",
+    "UnscheduledVisitIn",
+    "VisitIn",
+    "VisitOut",
+    "add_unscheduled_visit",
+    "list_visits",
+    "patient_visits",
+    "present_visit",
+    "record_visit",
+    "site_code_of",
+]
+
+UNSCHEDULED = "unscheduled"
+_Note = Annotated[str, Field(max_length=2000)]
+
+
+class VisitOut(BaseModel):
+    id: int
+    patient_id: int
+    patient_study_id: str
+    site_code: str
+    administration_id: int | None
+    schedule_id: str
+    schedule_version: str
+    visit: str
+    label: str
+    due_on: date
+    earliest: date
+    latest: date
+    visited_on: date | None
+    state: VisitState = Field(description="On the day asked (default today at the clinics)")
+    note: str | None
+    protocol_deviation_id: int | None
+    version: int
+
+
+class VisitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    visited_on: date
+    version: int = Field(description="The visit's record `version` as read")
+    note: _Note | None = None
+
+
+class UnscheduledVisitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    visited_on: date
+    reason: Annotated[str, Field(min_length=1, max_length=2000)] = Field(
+        description="Why the patient came outside the schedule"
+    )
+
+
+def record_visit(db: Database, actor: Actor, visit_id: int, data: VisitIn) -> VisitOut:
+    """Record a scheduled visit as made; outside its window, with a protocol deviation."""
+    actor.require("assessments.write")
+    with db.transaction() as session:
+        row, patient = load_of_patient(session, actor, FollowUpVisit, visit_id, "visit", lock=True)
+        if row.visited_on is not None:
+            raise StepRefused(f"Visit {row.id} was recorded on {row.visited_on} already.")
+        not_in_future("visited_on", data.visited_on, today())
+        given = session.get(Administration, row.administration_id or 0)
+        if given is not None and data.visited_on < clinic_day(given.at):
+            raise InvalidInput.for_field(
+                "visited_on", f"must not be before the dose it follows ({clinic_day(given.at)})"
+            )
+        at = now()
+        values: dict[str, Any] = {
+            "visited_on": data.visited_on,
+            "visited_by": actor.user_id,
+            "note": data.note,
+            "status": "done",
+            "recorded_at": at,
+        }
+        entries: list[dict[str, Any]] = []
+        state = visit_state(row.due_on, *_window(row), data.visited_on, data.visited_on)
+        if state == "done_outside_window":
+            earliest, latest = _window(row)
+            deviation = ProtocolDeviation(
+                patient_id=row.patient_id,
+                follow_up_visit_id=row.id,
+                kind="visit_window",
+                description=(
+                    f"{row.label} visit on {data.visited_on}, outside its window "
+                    f"{earliest} to {latest} (due {row.due_on})"
+                ),
+                recorded_by=actor.user_id,
+                recorded_at=at,
+            )
+            session.add(deviation)
+            session.flush()
+            values["protocol_deviation_id"] = deviation.id
+            entries.append(
+                audited(
+                    actor, at=at, action="create", entity="protocol_deviation",
+                    entity_id=deviation.id, patient_id=row.patient_id,
+                    new={"kind": "visit_window", "description": deviation.description},
+                )
+            )  # fmt: skip
+        old = {key: getattr(row, key) for key in values}
+        try:
+            update_versioned(
+                session, FollowUpVisit, FollowUpVisit.id == row.id, data.version, values,
+                f"Visit {row.id}",
+            )  # fmt: skip
+        except Conflict:
+            raise Conflict(
+                f"Visit {row.id} changed since record version {data.version} was read; "
+                "reload it and try again."
+            ) from None
+        entries.append(
+            audited(
+                actor, at=at, action="visit", entity="follow_up_visit", entity_id=row.id,
+                patient_id=row.patient_id, old=old, new=values,
+            )
+        )  # fmt: skip
+        audit.record(session, entries)
+        session.refresh(row)
+        return present_visit(row, patient, site_code_of(session, patient), today())
+
+
+def add_unscheduled_visit(
+    db: Database, actor: Actor, patient_id: int, data: UnscheduledVisitIn
+) -> VisitOut:
+    """An unscheduled visit: recorded as made, with why the patient came."""
+    actor.require("assessments.write")
+    reason = require_reason(data.reason)
+    with db.transaction() as session:
+        patient = load_patient(session, actor, patient_id, lock=True)
+        not_in_future("visited_on", data.visited_on, today())
+        at = now()
+        row = FollowUpVisit(
+            patient_id=patient.id,
+            administration_id=None,
+            schedule_id=UNSCHEDULED,
+            schedule_version="-",
+            visit=UNSCHEDULED,
+            label="Unscheduled",
+            due_on=data.visited_on,
+            window_before_days=0,
+            window_after_days=0,
+            status="done",
+            visited_on=data.visited_on,
+            visited_by=actor.user_id,
+            note=reason,
+            recorded_at=at,
+            created_by=actor.user_id,
+            created_at=at,
+            version=1,
+        )
+        session.add(row)
+        session.flush()
+        audit.record(
+            session,
+            [
+                audited(
+                    actor, at=at, action="create", entity="follow_up_visit", entity_id=row.id,
+                    patient_id=patient.id, new={"visited_on": data.visited_on, "reason": reason},
+                )
+            ],
+        )  # fmt: skip
+        return present_visit(row, patient, site_code_of(session, patient), today())
+
+
+def patient_visits(
+    db: Database, actor: Actor, patient_id: int, *, on: date | None = None
+) -> list[VisitOut]:
+    """The patient's visits by due day, each with its state on ``on``."""
+    actor.require("plans.read")
+    day = on or today()
+    with db.read() as session:
+        patient = load_patient(session, actor, patient_id)
+        code = site_code_of(session, patient)
+        rows = session.scalars(
+            select(FollowUpVisit)
+            .where(FollowUpVisit.patient_id == patient_id)
+            .order_by(FollowUpVisit.due_on, FollowUpVisit.id)
+        )
+        return [present_visit(row, patient, code, day) for row in rows]
+
+
+def list_visits(
+    db: Database,
+    actor: Actor,
+    *,
+    on: date | None = None,
+    site_code: str | None = None,
+    state: VisitState | None = None,
+) -> list[VisitOut]:
+    """Visits of every patient the actor sees (or one site's), by due day, with their state on
+    ``on``; ``state`` keeps one state (due, overdue, missed...)."""
+    actor.require("plans.read")
+    day = on or today()
+    with db.read() as session:
+        stmt = (
+            select(FollowUpVisit, Patient, Site.code)
+            .join(Patient, Patient.id == FollowUpVisit.patient_id)
+            .join(Site, Site.id == Patient.site_id)
+            .order_by(FollowUpVisit.due_on, FollowUpVisit.id)
+        )
+        if site_code is not None:
+            stmt = stmt.where(Site.code == site_code)
+        out = [
+            present_visit(row, patient, code, day)
+            for row, patient, code in session.execute(stmt)
+            if actor.sees_site(patient.site_id)
+        ]
+        return [visit for visit in out if state is None or visit.state == state]
+
+
+def present_visit(row: FollowUpVisit, patient: Patient, site_code: str, on: date) -> VisitOut:
+    earliest, latest = _window(row)
+    return VisitOut(
+        id=row.id,
+        patient_id=row.patient_id,
+        patient_study_id=patient.study_id,
+        site_code=site_code,
+        administration_id=row.administration_id,
+        schedule_id=row.schedule_id,
+        schedule_version=row.schedule_version,
+        visit=row.visit,
+        label=row.label,
+        due_on=row.due_on,
+        earliest=earliest,
+        latest=latest,
+        visited_on=row.visited_on,
+        state=visit_state(row.due_on, earliest, latest, row.visited_on, on),
+        note=row.note,
+        protocol_deviation_id=row.protocol_deviation_id,
+        version=row.version,
+    )
+
+
+def _window(row: FollowUpVisit) -> tuple[date, date]:
+    return (
+        row.due_on - timedelta(days=row.window_before_days),
+        row.due_on + timedelta(days=row.window_after_days),
+    )
+
+
+def site_code_of(session: Session, patient: Patient) -> str:
+    return session.get_one(Site, patient.site_id).code

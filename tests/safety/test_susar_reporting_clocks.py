@@ -1,0 +1,203 @@
+"""SUSARs and their reporting clocks: day 0 is awareness; due on the day, overdue the day after."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from safety_cast import MENINGITIS
+
+from alstrack.domain.safety import (
+    AdverseEventFacts,
+    load_reporting_rules,
+    reporting_rules,
+    reports_due,
+)
+from alstrack.errors import InvalidInput, NotFound, PermissionDenied, StepRefused
+from alstrack.services import records
+from alstrack.services.adverse_events import (
+    ADVERSE_EVENT,
+    AdverseEventIn,
+    ReportIn,
+    record_report,
+    reporting_status,
+)
+from alstrack.services.records import Correction
+
+Stored = Callable[[], dict[str, int]]
+AWARE = date(2026, 11, 4)
+SHIPPED = Path(__file__).resolve().parents[2] / "src/alstrack/domain/data/safety/reporting.yaml"
+
+
+def facts(**changes: Any) -> AdverseEventFacts:
+    values: dict[str, Any] = {
+        "serious_criteria": ("hospitalisation",),
+        "related_to_product": "possible",
+        "related_to_procedure": "not_related",
+        "expectedness": "unexpected",
+        "aware_on": AWARE,
+    } | changes
+    return AdverseEventFacts(**values)
+
+
+@pytest.mark.parametrize(
+    ("changes", "susar"),
+    [
+        ({}, True),
+        ({"related_to_product": "probable"}, True),
+        ({"related_to_product": "definite"}, True),
+        ({"related_to_product": "unlikely"}, False),
+        ({"related_to_product": "not_related", "related_to_procedure": "definite"}, False),
+        ({"expectedness": "expected"}, False),
+        ({"serious_criteria": ()}, False),
+    ],
+)
+def test_a_susar_is_serious_suspected_related_to_the_product_and_unexpected(
+    changes: dict[str, Any], susar: bool
+) -> None:
+    assert facts(**changes).susar(reporting_rules()) is susar
+
+
+def _states(event: AdverseEventFacts, on: date, submitted: Any = ()) -> list[tuple[str, Any]]:
+    return [
+        (r.report, (r.due_on - AWARE).days, r.state)
+        for r in reports_due(event, submitted, on, reporting_rules())
+    ]
+
+
+@pytest.mark.parametrize(("days", "state"), [(0, "due"), (15, "due"), (16, "overdue")])
+def test_another_susar_is_due_within_15_days(days: int, state: str) -> None:
+    assert _states(facts(), AWARE + timedelta(days=days)) == [("initial", 15, state)]
+
+
+@pytest.mark.parametrize("criterion", ["death", "life_threatening"])
+@pytest.mark.parametrize(
+    ("days", "states"),
+    [
+        (7, ("due", "due")),
+        (8, ("overdue", "due")),
+        (15, ("overdue", "due")),
+        (16, ("overdue", "overdue")),
+    ],
+)
+def test_a_fatal_or_life_threatening_susar_is_due_in_7_days_and_fully_8_days_later(
+    criterion: str, days: int, states: tuple[str, str]
+) -> None:
+    event = facts(serious_criteria=(criterion,))
+    assert _states(event, AWARE + timedelta(days=days)) == [
+        ("initial", 7, states[0]),
+        ("full", 15, states[1]),
+    ]
+
+
+def test_a_report_on_its_due_day_is_on_time_and_a_day_later_is_late() -> None:
+    event = facts(serious_criteria=("death",))
+    submitted = [("initial", AWARE + timedelta(days=7)), ("full", AWARE + timedelta(days=16))]
+    assert _states(event, AWARE + timedelta(days=30), submitted) == [
+        ("initial", 7, "on_time"),
+        ("full", 15, "late"),
+    ]
+
+
+def test_an_event_that_is_not_a_susar_needs_no_report() -> None:
+    assert _states(facts(expectedness="expected"), AWARE + timedelta(days=30)) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["clocks"]["other"].update(initial_days=0), "initial_days"),
+        (lambda d: d.update(status="approved"), "status"),
+        (lambda d: d.update(suspected_relatedness=["maybe"]), "suspected_relatedness"),
+        (lambda d: d.update(related_to=[]), "related_to"),
+    ],
+)
+def test_a_broken_reporting_file_is_refused(tmp_path: Path, change: Any, message: str) -> None:
+    document = yaml.safe_load(SHIPPED.read_text(encoding="utf-8"))
+    change(document)
+    path = tmp_path / "reporting.yaml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    with pytest.raises(InvalidInput, match=message):
+        load_reporting_rules(path)
+
+
+def test_the_reporting_periods_say_they_come_from_secondary_sources() -> None:
+    rules = reporting_rules()
+    assert rules.status == "secondary"
+    assert (
+        rules.clocks.fatal_or_life_threatening.initial_days,
+        rules.clocks.other.initial_days,
+    ) == (7, 15)
+
+
+def test_reports_are_recorded_against_a_susar_and_show_due_and_overdue_per_site(
+    clinic: Any, pat: Any, event: Any, stored: Stored
+) -> None:
+    susar = event(**MENINGITIS)  # aware on 4 Nov
+    assert susar.susar
+    plain = event()
+    on_day_16 = AWARE + timedelta(days=16)
+    [overdue] = reporting_status(clinic.db, clinic["chen"], on=on_day_16)
+    assert (overdue.adverse_event_id, overdue.report, overdue.state, overdue.site_code) == (
+        susar.id,
+        "initial",
+        "overdue",
+        "NORTH",
+    )
+    assert reporting_status(clinic.db, clinic["sami"], on=on_day_16) == []
+    assert reporting_status(clinic.db, clinic["chen"], on=on_day_16, site_code="SOUTH") == []
+    before = stored()
+    sent = ReportIn(report="initial", submitted_on=AWARE + timedelta(days=10), submitted_to="MHRA")
+    with pytest.raises(StepRefused, match="is not a SUSAR"):
+        record_report(clinic.db, clinic["chen"], plain.id, sent)
+    with pytest.raises(InvalidInput, match="this SUSAR needs initial only"):
+        record_report(
+            clinic.db, clinic["chen"], susar.id, sent.model_copy(update={"report": "full"})
+        )
+    with pytest.raises(InvalidInput, match="must not be before the awareness date"):
+        record_report(
+            clinic.db,
+            clinic["chen"],
+            susar.id,
+            sent.model_copy(update={"submitted_on": date(2026, 11, 1)}),
+        )
+    with pytest.raises(PermissionDenied, match=r"safety\.report"):
+        record_report(clinic.db, clinic["nina"], susar.id, sent)
+    with pytest.raises(NotFound):
+        record_report(clinic.db, clinic["chen"], 10**6, sent)
+    assert stored() == before
+    record_report(clinic.db, clinic["chen"], susar.id, sent)
+    [done] = reporting_status(clinic.db, clinic["chen"], on=on_day_16)
+    assert (done.state, done.submitted_on) == ("on_time", AWARE + timedelta(days=10))
+    # Followed up by correction, the event keeps its report.
+    update = AdverseEventIn(**(MENINGITIS | {"grade": 2}))
+    later = records.correct(
+        clinic.db, clinic["nina"], ADVERSE_EVENT, susar.id,
+        Correction(record=update, version=susar.version, reason="Improving"),
+    )  # fmt: skip
+    [kept] = reporting_status(clinic.db, clinic["chen"], on=on_day_16, state="on_time")
+    assert (kept.adverse_event_id, kept.state) == (later.id, "on_time")
+    with pytest.raises(StepRefused, match="report against the current record"):
+        record_report(clinic.db, clinic["chen"], susar.id, sent)
+
+
+def test_reports_go_through_the_api(clinic: Any, api: Any, pat: Any) -> None:
+    nina, chen = api("nina"), api("chen")
+    body = MENINGITIS | {"onset_date": "2026-11-03", "aware_on": "2026-11-04"}
+    made = nina.post(f"/patients/{pat.id}/adverse-events", json=body)
+    assert made.status_code == 201, made.text
+    assert made.json()["susar"] is True
+    due = chen.get("/safety/reports", params={"on": "2026-11-20", "state": "overdue"})
+    assert [r["report"] for r in due.json()] == ["initial"]
+    report = {"report": "initial", "submitted_on": "2026-11-20", "submitted_to": "Ethics committee"}
+    sent = chen.post(f"/adverse-events/{made.json()['id']}/reports", json=report)
+    assert sent.status_code == 201, sent.text
+    late = chen.get("/safety/reports", params={"on": "2026-11-20"}).json()
+    assert [(r["state"], r["submitted_on"]) for r in late] == [("late", "2026-11-20")]
+    bad = nina.post(f"/patients/{pat.id}/adverse-events", json=body | {"grade": 7})
+    assert bad.status_code == 422
+    assert bad.json()["error"]["fields"][0]["field"] == "grade"
