@@ -13,8 +13,10 @@ from sqlalchemy import select
 
 from alstrack.errors import Conflict, InvalidInput, StepRefused
 from alstrack.services import records
+from alstrack.services.audit_trail import for_record
 from alstrack.services.consents import CONSENT, WithdrawalIn, consent_status, withdraw
 from alstrack.services.evaluations import PRETREATMENT_EVALUATION
+from alstrack.services.records import Void
 from alstrack.store.models import AuditEntry
 
 Stored = Callable[[], dict[str, int]]
@@ -62,11 +64,16 @@ def test_after_a_withdrawal_the_patient_is_not_screened_and_nothing_is_stored(
     assert stored() == before
 
 
-def test_a_withdrawal_counts_from_its_day_not_before(clinic: Any, maria: Any, screen: Any) -> None:
+def test_a_withdrawal_counts_from_its_day_and_stops_backdated_screenings_too(
+    clinic: Any, maria: Any, screen: Any
+) -> None:
     _withdraw(clinic, maria.consent_id, date(2026, 11, 2))
-    assert screen(maria.patient_id, date(2026, 11, 1)).id
     with pytest.raises(StepRefused, match="withdrew consent on 2026-11-02"):
         screen(maria.patient_id, date(2026, 11, 2))
+    # As of the day before, the consent held; but the patient has withdrawn since, and a
+    # screening made now, backdated, is a new act done after the withdrawal.
+    with pytest.raises(StepRefused, match="no valid consent for screening on 2026-11-26"):
+        screen(maria.patient_id, date(2026, 11, 1))
     status = consent_status(clinic.db, clinic["nina"], maria.patient_id, date(2026, 11, 1))
     assert status.valid
     assert status.consent is not None
@@ -124,8 +131,10 @@ def test_a_version_that_requires_reconsent_stops_screening_from_its_day_until_re
     stored: Stored,
 ) -> None:
     second = version("2.0", date(2026, 11, 10), requires_reconsent=True)
-    assert screen(maria.patient_id, date(2026, 11, 9)).id  # version 1.0 still holds
     before = stored()
+    # Version 1.0 held on 9 Nov, but a screening made today needs the consent that holds today.
+    with pytest.raises(StepRefused, match="no valid consent for screening on 2026-11-26"):
+        screen(maria.patient_id, date(2026, 11, 9))
     with pytest.raises(StepRefused) as caught:
         screen(maria.patient_id, date(2026, 11, 10))
     assert "version 2.0, in effect from 2026-11-10, requires re-consent" in caught.value.message
@@ -147,3 +156,27 @@ def test_a_version_that_does_not_require_reconsent_leaves_the_consent_holding(
 ) -> None:
     version("1.1", date(2026, 11, 10))
     assert screen(maria.patient_id, date(2026, 11, 12)).id
+
+
+def test_a_withdrawn_consent_is_not_voided_so_the_withdrawal_stays(
+    clinic: Any, maria: Any, stored: Stored
+) -> None:
+    withdrawn = _withdraw(clinic, maria.consent_id, date(2026, 11, 2))
+    before = stored()
+    with pytest.raises(StepRefused, match="the withdrawal would be lost with it"):
+        records.void(
+            clinic.db, clinic["alice"], CONSENT, maria.consent_id,
+            Void(version=withdrawn.version, reason="Duplicate entry"),
+        )  # fmt: skip
+    assert stored() == before
+    assert not consent_status(clinic.db, clinic["nina"], maria.patient_id).valid
+
+
+def test_the_audit_trail_hides_who_signed_and_why_from_those_who_may_not_read_consents(
+    clinic: Any, maria: Any
+) -> None:
+    _withdraw(clinic, maria.consent_id, date(2026, 11, 2), reason="Moving abroad")
+    admin = for_record(clinic.db, clinic["adam"], "consent", str(maria.consent_id))
+    auditor = for_record(clinic.db, clinic["aude"], "consent", str(maria.consent_id))
+    assert "Moving abroad" not in str([e.new for e in admin])
+    assert "Moving abroad" in str([e.new for e in auditor])

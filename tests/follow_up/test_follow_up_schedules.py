@@ -122,3 +122,8 @@ def test_a_visit_made_outside_its_window_is_told_apart(visited_on: date, state: 
 def test_a_due_day_outside_its_window_is_refused() -> None:
     with pytest.raises(InvalidInput, match="must lie within its window"):
         visit_state(DUE, DUE + timedelta(days=1), LATEST, None, DUE)
+
+
+def test_a_visit_made_later_is_not_yet_made_on_an_earlier_day() -> None:
+    assert visit_state(DUE, EARLIEST, LATEST, LATEST, DUE) == "due"
+    assert visit_state(DUE, EARLIEST, LATEST, LATEST, LATEST) == "done"

@@ -51,12 +51,13 @@ def facts(**changes: Any) -> AdverseEventFacts:
         ({"related_to_product": "probable"}, True),
         ({"related_to_product": "definite"}, True),
         ({"related_to_product": "unlikely"}, False),
-        ({"related_to_product": "not_related", "related_to_procedure": "definite"}, False),
+        ({"related_to_product": "not_related", "related_to_procedure": "definite"}, True),
+        ({"related_to_product": "unlikely", "related_to_procedure": "unlikely"}, False),
         ({"expectedness": "expected"}, False),
         ({"serious_criteria": ()}, False),
     ],
 )
-def test_a_susar_is_serious_suspected_related_to_the_product_and_unexpected(
+def test_a_susar_is_serious_suspected_related_to_product_or_procedure_and_unexpected(
     changes: dict[str, Any], susar: bool
 ) -> None:
     assert facts(**changes).susar(reporting_rules()) is susar
@@ -201,3 +202,9 @@ def test_reports_go_through_the_api(clinic: Any, api: Any, pat: Any) -> None:
     bad = nina.post(f"/patients/{pat.id}/adverse-events", json=body | {"grade": 7})
     assert bad.status_code == 422
     assert bad.json()["error"]["fields"][0]["field"] == "grade"
+
+
+def test_a_program_may_limit_susars_to_the_product() -> None:
+    product_only = reporting_rules().model_copy(update={"related_to": ("product",)})
+    procedure = facts(related_to_product="not_related", related_to_procedure="definite")
+    assert procedure.susar(product_only) is False

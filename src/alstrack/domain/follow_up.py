@@ -143,7 +143,8 @@ def visit_state(
 
     Not yet visited: upcoming before its window opens, due from the window's first day to the
     due day, overdue after the due day while the window is open, missed once it has closed.
-    Visited: done, or done outside its window (a protocol deviation).
+    Visited by ``on``: done, or done outside its window (a protocol deviation); a visit made
+    after ``on`` is not yet made on that day.
 
     >>> d = date(2026, 12, 1)
     >>> [visit_state(d, d - timedelta(days=7), d + timedelta(days=7), None, d + timedelta(days=k))
@@ -152,7 +153,7 @@ def visit_state(
     """
     if not earliest <= due_on <= latest:
         raise InvalidInput.for_field("due_on", "must lie within its window")
-    if visited_on is not None:
+    if visited_on is not None and visited_on <= on:
         return "done" if earliest <= visited_on <= latest else "done_outside_window"
     if on < earliest:
         return "upcoming"

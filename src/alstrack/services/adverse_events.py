@@ -31,7 +31,15 @@ from alstrack.domain.safety import (
 )
 from alstrack.errors import FieldError, InvalidInput, NotFound, StepRefused
 from alstrack.services.assessments import RecordMeta, meta
-from alstrack.services.context import Actor, audited, load_patient, not_in_future, now, today
+from alstrack.services.context import (
+    Actor,
+    audited,
+    clinic_day,
+    load_patient,
+    not_in_future,
+    now,
+    today,
+)
 from alstrack.services.records import PatientContext, RecordKind, patient_context
 from alstrack.store import audit
 from alstrack.store.db import Database
@@ -182,7 +190,7 @@ def _prepare(session: Session, ctx: PatientContext, data: AdverseEventIn) -> dic
             raise InvalidInput.for_field(
                 "administration_id", f"no administration {data.administration_id} of this patient"
             )
-        if data.onset_date < given.at.date():
+        if data.onset_date < clinic_day(given.at):
             raise InvalidInput.for_field("onset_date", "must not be before the dose it followed")
     return data.model_dump()
 

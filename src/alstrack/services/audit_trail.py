@@ -30,6 +30,7 @@ class AuditEntryOut(BaseModel):
 
 # Entries whose values are direct identifiers; the identity has its own, audited, endpoint.
 IDENTITY_ENTITY = "patient_identity"
+CONSENT_ENTITY = "consent"
 REDACTED = "[redacted]"
 
 
@@ -41,6 +42,9 @@ def _out(e: AuditEntry, actor: Actor) -> AuditEntryOut:
     out = AuditEntryOut(**{k: getattr(e, k) for k in AuditEntryOut.model_fields})
     if e.entity == IDENTITY_ENTITY and not actor.can("identifiers.read"):
         # Who changed which identifier stays visible; the names and dates do not.
+        out.old, out.new = _redacted(out.old), _redacted(out.new)
+    elif e.entity == CONSENT_ENTITY and not actor.can("consents.read"):
+        # A consent names the representative and the witness, and why a patient withdrew.
         out.old, out.new = _redacted(out.old), _redacted(out.new)
     return out
 

@@ -26,7 +26,7 @@ from alstrack.domain.plan_readiness import (
     lumbar_puncture_checks,
     lumbar_puncture_checks_too_old,
 )
-from alstrack.domain.plans import plan_parameters, routes
+from alstrack.domain.plans import plan_parameters
 from alstrack.domain.products import (
     State,
     Step,
@@ -39,7 +39,7 @@ from alstrack.domain.products.bedside import BedsideFacts, Entry, bedside_refusa
 from alstrack.errors import AlstrackError, InvalidInput, NotFound, StepRefused
 from alstrack.services.consents import consent_problem
 from alstrack.services.context import Actor, audited, clinic_day, load_patient, now
-from alstrack.services.plan_checks import approved_plan
+from alstrack.services.plan_checks import approved_plan, by_lumbar_puncture
 from alstrack.services.product_steps import open_deviations
 from alstrack.services.product_views import load_product
 from alstrack.store import audit
@@ -152,8 +152,7 @@ def _confirm(session: Session, actor: Actor, data: BedsideCheckIn) -> BedsideOut
     earlier = confirmations(session, product.id)
     planned = approved_plan(session, patient.id)
     version = planned[1] if planned is not None else None
-    route = routes().find(version.route) if version is not None else None
-    lumbar_puncture = route is not None and route.lumbar_puncture
+    lumbar_puncture = version is not None and by_lumbar_puncture(version.route)
     screening = _newest_screening(session, patient.id) if lumbar_puncture else None
     if screening is not None and not any(c.get("group") == LP_GROUP for c in screening.criteria):
         screening = None  # its rule set judged no lumbar-puncture check: nothing passed

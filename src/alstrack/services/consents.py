@@ -170,6 +170,15 @@ def _correctable(row: PatientConsent) -> None:
         )
 
 
+def _voidable(row: PatientConsent) -> None:
+    if row.withdrawn_on is not None:
+        # Voiding it would take the patient's withdrawal with it and revive earlier consents.
+        raise StepRefused(
+            f"Consent {row.id} carries the patient's withdrawal of {row.withdrawn_on}: it is not "
+            "voided, since the withdrawal would be lost with it."
+        )
+
+
 CONSENT: RecordKind[ConsentIn, ConsentOut] = RecordKind(
     name="consent",
     model=PatientConsent,
@@ -180,6 +189,7 @@ CONSENT: RecordKind[ConsentIn, ConsentOut] = RecordKind(
     present=_present,
     order_by="consented_on",
     check_correctable=_correctable,
+    check_voidable=_voidable,
 )
 
 

@@ -40,6 +40,7 @@ from alstrack.store.models import (
 
 __all__ = [
     "approved_plan",
+    "by_lumbar_puncture",
     "check_approvable",
     "check_grounds",
     "check_no_active_plan",
@@ -135,7 +136,7 @@ def check_approvable(
         too_old = weight_too_old(row.weight_measured_on, today(), plan_parameters())
         if too_old is not None:
             raise StepRefused(f"{what} cannot be approved: {too_old}.")
-    if row.route == "intrathecal":
+    if by_lumbar_puncture(row.route):
         failed = [c for c in lumbar_puncture_checks(screening.criteria) if c.result == "FAIL"]
         if failed:
             named = "; ".join(f"{c.id} ({c.reason})" if c.reason else c.id for c in failed)
@@ -233,3 +234,9 @@ def approved_plan(
         )
     ).one()
     return plan, version
+
+
+def by_lumbar_puncture(route_id: str) -> bool:
+    """The route is given by lumbar puncture (routes.yaml): its LP- checks apply."""
+    route = routes().find(route_id)
+    return route is not None and route.lumbar_puncture

@@ -29,6 +29,7 @@ from alstrack.domain.plans import (
 )
 from alstrack.domain.products import State
 from alstrack.services.context import Actor, now
+from alstrack.services.plan_checks import by_lumbar_puncture
 from alstrack.services.signatures import SignatureOut, present
 from alstrack.store.models import (
     CollectionOrder,
@@ -273,7 +274,7 @@ def _present_version(
     route = routes().find(row.route)
     same_k = route is not None and route.endotoxin_k_eu_per_kg == row.endotoxin_k_eu_per_kg
     dose_cells = int(row.dose_cells) if row.dose_cells is not None else None
-    checks = lumbar_puncture_checks(criteria) if row.route == "intrathecal" else ()
+    checks = lumbar_puncture_checks(criteria) if by_lumbar_puncture(row.route) else ()
     return PlanVersionOut(
         number=row.number,
         screening_id=row.screening_id,

@@ -66,6 +66,8 @@ class RecordKind(Generic[InT, OutT]):
     # Refuses (StepRefused) correcting a record whose state a correction would lose, e.g. a
     # consent already withdrawn.
     check_correctable: Callable[[Any], None] | None = None
+    # Refuses voiding a record whose loss would undo something else (a consent's withdrawal).
+    check_voidable: Callable[[Any], None] | None = None
 
 
 class Correction(BaseModel, Generic[InT]):
@@ -354,6 +356,8 @@ def void(
         row, patient = _load(session, actor, kind, record_id, lock=True)
         if row.status != "current":
             raise StepRefused(f"{kind.name} {record_id} is {row.status.replace('_', ' ')} already.")
+        if kind.check_voidable is not None:
+            kind.check_voidable(row)
         update_versioned(
             session,
             kind.model,

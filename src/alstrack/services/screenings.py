@@ -142,6 +142,8 @@ def screen_patient(db: Database, actor: Actor, patient_id: int, data: ScreeningI
         if ctx.death_date is not None and ctx.death_date <= day:
             raise StepRefused(f"Patient {patient_id} has a recorded death ({ctx.death_date}).")
         require_consent(session, patient, day, "screening")
+        if day != clinic_day(at):  # backdated: a withdrawal or re-consent since counts too
+            require_consent(session, patient, clinic_day(at), "screening")
         active = active_ruleset(session, store_as=actor)
         assert active.version_id is not None  # stored by store_as
         profile = _profile(actor, active.ruleset, data.profile)
