@@ -135,3 +135,27 @@ def test_who_records_and_who_reads_adverse_events(clinic: Any, event: Any) -> No
     assert list_adverse_events(clinic.db, clinic["sami"]) == []  # SOUTH sees no NORTH patient
     with pytest.raises(PermissionDenied, match=r"safety\.read"):
         list_adverse_events(clinic.db, clinic["adam"])
+
+
+def test_a_follow_up_may_move_awareness_earlier_but_never_later(
+    clinic: Any, pat: Any, event: Any, stored: Stored
+) -> None:
+    made = event()  # aware on 4 Nov
+
+    def corrected(aware_on: date) -> Correction[AdverseEventIn]:
+        record = AdverseEventIn.model_validate(
+            made.model_dump(include=set(AdverseEventIn.model_fields)) | {"aware_on": aware_on}
+        )
+        return Correction(record=record, version=made.version, reason="Follow-up call")
+
+    before = stored()
+    later = corrected(date(2026, 11, 5))
+    with pytest.raises(InvalidInput) as caught:
+        records.correct(clinic.db, clinic["nina"], ADVERSE_EVENT, made.id, later)
+    assert caught.value.fields[0].field == "aware_on"
+    assert "first recorded (2026-11-04)" in caught.value.fields[0].message
+    assert stored() == before
+    earlier = corrected(date(2026, 11, 3))
+    assert records.correct(clinic.db, clinic["nina"], ADVERSE_EVENT, made.id, earlier).aware_on == (
+        date(2026, 11, 3)
+    )

@@ -229,6 +229,15 @@ def _present(row: AdverseEvent, ctx: PatientContext) -> AdverseEventOut:
     )
 
 
+def _correction(old: AdverseEvent, values: dict[str, Any]) -> None:
+    # The reporting clocks started when the program became aware: a follow-up may find out it
+    # knew earlier, never later (moving it later would reset an overdue clock).
+    if values["aware_on"] > old.aware_on:
+        raise InvalidInput.for_field(
+            "aware_on", f"must not be later than the awareness first recorded ({old.aware_on})"
+        )
+
+
 ADVERSE_EVENT: RecordKind[AdverseEventIn, AdverseEventOut] = RecordKind(
     name="adverse_event",
     model=AdverseEvent,
@@ -238,6 +247,7 @@ ADVERSE_EVENT: RecordKind[AdverseEventIn, AdverseEventOut] = RecordKind(
     prepare=_prepare,
     present=_present,
     order_by="onset_date",
+    check_correction=_correction,
 )
 
 

@@ -68,6 +68,8 @@ class RecordKind(Generic[InT, OutT]):
     check_correctable: Callable[[Any], None] | None = None
     # Refuses voiding a record whose loss would undo something else (a consent's withdrawal).
     check_voidable: Callable[[Any], None] | None = None
+    # Checks the corrected values against the record they replace (old row, new values).
+    check_correction: Callable[[Any, dict[str, Any]], None] | None = None
 
 
 class Correction(BaseModel, Generic[InT]):
@@ -293,6 +295,8 @@ def correct(
         )
         ctx = patient_context(session, patient)
         values = kind.prepare(session, ctx, data.record)
+        if kind.check_correction is not None:
+            kind.check_correction(old, values)
         at = now()
         new = kind.model(
             **values,
