@@ -16,6 +16,7 @@ from alstrack.services.visits import (
     UnscheduledVisitIn,
     VisitIn,
     add_unscheduled_visit,
+    list_protocol_deviations,
     list_visits,
     patient_visits,
     record_visit,
@@ -78,6 +79,10 @@ def test_a_visit_in_its_window_is_done_and_one_outside_is_a_protocol_deviation(
         "Week 1 visit on 2026-11-12, outside its window 2026-11-06 to 2026-11-10 (due 2026-11-08)"
     )
     assert actions == ["visit", "create"]
+    [listed] = list_protocol_deviations(clinic.db, clinic["alice"])
+    assert (listed.id, listed.site_code, listed.kind) == (deviation.id, "NORTH", "visit_window")
+    assert list_protocol_deviations(clinic.db, clinic["sami"]) == []
+    assert list_protocol_deviations(clinic.db, clinic["alice"], site_code="SOUTH") == []
     before = stored()
     with pytest.raises(StepRefused, match="was recorded on 2026-11-03 already"):
         record_visit(
@@ -137,6 +142,8 @@ def test_visits_go_through_the_api(clinic: Any, api: Any, maria: Any, given: Any
     )
     assert made.status_code == 200, made.text
     assert made.json()["state"] == "done_outside_window"  # the day of the dose: too early
+    deviations = nina.get("/protocol-deviations", params={"site": "NORTH"})
+    assert [d["kind"] for d in deviations.json()] == ["visit_window"]
     bad = nina.get("/follow-up-visits", params={"state": "late"})
     assert bad.status_code == 422
     mine = nina.get(f"/patients/{maria.patient_id}/follow-up-visits", params={"on": "2026-11-04"})

@@ -12,7 +12,12 @@ from alstrack.domain.follow_up import VisitState
 from alstrack.services import administrations, bedside, visits
 from alstrack.services.administrations import AdministrationIn, AdministrationOut
 from alstrack.services.bedside import BedsideCheckIn, BedsideOut
-from alstrack.services.visits import UnscheduledVisitIn, VisitIn, VisitOut
+from alstrack.services.visits import (
+    ProtocolDeviationOut,
+    UnscheduledVisitIn,
+    VisitIn,
+    VisitOut,
+)
 
 router = APIRouter(tags=["bedside"])
 
@@ -86,3 +91,10 @@ def add_unscheduled_visit(
     patient_id: Id, data: UnscheduledVisitIn, db: DB, actor: CurrentActor
 ) -> VisitOut:
     return visits.add_unscheduled_visit(db, actor, patient_id, data)
+
+
+@router.get("/protocol-deviations", summary="Protocol deviations (visits out of window), per site")
+def list_protocol_deviations(
+    db: DB, actor: CurrentActor, site: str | None = None
+) -> list[ProtocolDeviationOut]:
+    return visits.list_protocol_deviations(db, actor, site_code=site)

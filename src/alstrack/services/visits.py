@@ -9,7 +9,7 @@ a visit are the registry's ordinary records (/patients/{id}/assessments and the 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -42,10 +42,12 @@ from alstrack.store.versioning import update_versioned
 
 __all__ = [
     "UNSCHEDULED",
+    "ProtocolDeviationOut",
     "UnscheduledVisitIn",
     "VisitIn",
     "VisitOut",
     "add_unscheduled_visit",
+    "list_protocol_deviations",
     "list_visits",
     "patient_visits",
     "present_visit",
@@ -281,3 +283,46 @@ def _window(row: FollowUpVisit) -> tuple[date, date]:
 
 def site_code_of(session: Session, patient: Patient) -> str:
     return session.get_one(Site, patient.site_id).code
+
+
+class ProtocolDeviationOut(BaseModel):
+    id: int
+    patient_id: int
+    patient_study_id: str
+    site_code: str
+    follow_up_visit_id: int | None
+    kind: str
+    description: str
+    recorded_by: int
+    recorded_at: datetime
+
+
+def list_protocol_deviations(
+    db: Database, actor: Actor, *, site_code: str | None = None
+) -> list[ProtocolDeviationOut]:
+    """Protocol deviations of the patients the actor sees (or one site's), oldest first."""
+    actor.require("plans.read")
+    with db.read() as session:
+        stmt = (
+            select(ProtocolDeviation, Patient, Site.code)
+            .join(Patient, Patient.id == ProtocolDeviation.patient_id)
+            .join(Site, Site.id == Patient.site_id)
+            .order_by(ProtocolDeviation.recorded_at, ProtocolDeviation.id)
+        )
+        if site_code is not None:
+            stmt = stmt.where(Site.code == site_code)
+        return [
+            ProtocolDeviationOut(
+                id=row.id,
+                patient_id=row.patient_id,
+                patient_study_id=patient.study_id,
+                site_code=code,
+                follow_up_visit_id=row.follow_up_visit_id,
+                kind=row.kind,
+                description=row.description,
+                recorded_by=row.recorded_by,
+                recorded_at=row.recorded_at,
+            )
+            for row, patient, code in session.execute(stmt)
+            if actor.sees_site(patient.site_id)
+        ]
