@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from alstrack.domain.follow_up import follow_up_schedules, visits_after
-from alstrack.domain.products import State, Step, StepContext, next_state
+from alstrack.domain.products import Outcome, State, Step, StepContext, judge_results, next_state
+from alstrack.domain.products.lifecycle import BEDSIDE_VERIFIERS
 from alstrack.errors import InvalidInput, StepRefused
 from alstrack.services.bedside import confirmations, dose_endotoxin
 from alstrack.services.consents import require_consent
@@ -137,7 +138,8 @@ def administer(db: Database, actor: Actor, din: str, data: AdministrationIn) -> 
         )
         before = State(product.state)
         after = next_state(product.kind, before, Step.ADMINISTER, context=context)  # type: ignore[arg-type]
-        if len(verifiers) < 2:  # the lifecycle lets only a verified product this far
+        # The lifecycle lets only a verified product this far; the record names both checkers.
+        if len(verifiers) < BEDSIDE_VERIFIERS:
             raise StepRefused(f"Product {product.din} lacks two bedside confirmations.")
         update_product(session, product, data.version, {"state": after.value})
         event = ProductEvent(
@@ -225,16 +227,18 @@ def _check_dose(
             f"Product {product.din} is not of plan {plan.id}'s chain of identity: "
             "it was made or allocated for another therapy."
         )
-    dose_test = specification_of(product).test("total_viable_cells")
-    tolerance = dose_test.tolerance_pct if dose_test is not None else None
-    if version.dose_cells is not None and tolerance is not None:
-        low = version.dose_cells * (1 - tolerance / 100)
-        high = version.dose_cells * (1 + tolerance / 100)
-        if not low <= data.cells_administered <= high:
+    if version.dose_cells is not None:  # the specification's dose test, against the plan
+        judged = judge_results(
+            specification_of(product),
+            {"total_viable_cells": data.cells_administered},
+            planned_dose_cells=int(version.dose_cells),
+        )
+        dose = next(j for j in judged if j.test == "total_viable_cells")
+        if dose.outcome == Outcome.FAIL:
             raise InvalidInput.for_field(
                 "cells_administered",
-                f"must be the plan's dose {version.dose_cells:.3g} ± {tolerance:g}% "
-                f"({low:.3g} to {high:.3g} cells)",
+                f"must be the plan's dose within the specification's tolerance ({dose.limit}): "
+                f"{dose.reason}",
             )
     last = session.scalars(
         select(Administration.at)

@@ -36,6 +36,7 @@ from alstrack.domain.products import (
     next_state,
 )
 from alstrack.domain.products.bedside import BedsideFacts, Entry, bedside_refusals, read_din
+from alstrack.domain.products.lifecycle import BEDSIDE_VERIFIERS
 from alstrack.errors import AlstrackError, InvalidInput, NotFound, StepRefused
 from alstrack.services.consents import consent_problem
 from alstrack.services.context import Actor, audited, clinic_day, load_patient, now
@@ -65,8 +66,6 @@ __all__ = [
     "confirmations",
     "dose_endotoxin",
 ]
-
-_VERIFIERS = 2
 
 
 class BedsideCheckIn(BaseModel):
@@ -211,7 +210,7 @@ def _confirm(session: Session, actor: Actor, data: BedsideCheckIn) -> BedsideOut
         )
     ]
     verifiers = [c.by_user for c in earlier] + [actor.user_id]
-    if len(set(verifiers)) >= _VERIFIERS:
+    if len(set(verifiers)) >= BEDSIDE_VERIFIERS:
         entries.append(_verify(session, actor, product, patient, frozenset(verifiers), at))
     audit.record(session, entries)
     return _present(session, product)
@@ -331,8 +330,8 @@ def _present(session: Session, product: Product) -> BedsideOut:
             )
             for c in checks
         ],
-        verified=distinct >= _VERIFIERS,
-        still_needed=max(0, _VERIFIERS - distinct),
+        verified=distinct >= BEDSIDE_VERIFIERS,
+        still_needed=max(0, BEDSIDE_VERIFIERS - distinct),
         product_version=product.version,
     )
 

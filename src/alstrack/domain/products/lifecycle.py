@@ -20,6 +20,7 @@ from alstrack.domain.products.specifications import Outcome, TestJudgement, rele
 from alstrack.errors import FieldError, InvalidInput, StepRefused
 
 __all__ = [
+    "BEDSIDE_VERIFIERS",
     "FINAL_STATES",
     "GUARDS",
     "INITIAL_STATES",
@@ -280,8 +281,12 @@ def _for_this_patient(kind: ProductKind, ctx: StepContext) -> str | None:
     return None
 
 
+# Two different qualified people verify patient and label at the bedside (cell-products.md).
+BEDSIDE_VERIFIERS = 2
+
+
 def _two_verifiers(kind: ProductKind, ctx: StepContext) -> str | None:
-    if len(ctx.verified_by) >= 2:
+    if len(ctx.verified_by) >= BEDSIDE_VERIFIERS:
         return None
     return f"two qualified people must verify the label at the bedside ({len(ctx.verified_by)} did)"
 
