@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -208,3 +208,75 @@ def test_a_program_may_limit_susars_to_the_product() -> None:
     product_only = reporting_rules().model_copy(update={"related_to": ("product",)})
     procedure = facts(related_to_product="not_related", related_to_procedure="definite")
     assert procedure.susar(product_only) is False
+
+
+def _correct(clinic: Any, event_id: int, version: int, **changes: Any) -> Any:
+    data = AdverseEventIn(**(MENINGITIS | changes))
+    return records.correct(
+        clinic.db, clinic["chen"], ADVERSE_EVENT, event_id,
+        Correction(record=data, version=version, reason="Follow-up information"),
+    )  # fmt: skip
+
+
+def test_an_event_that_becomes_a_susar_by_correction_starts_its_clock_that_day(
+    clinic: Any, event: Any, clock: Any
+) -> None:
+    expected = event(**(MENINGITIS | {"expectedness": "expected"}))  # aware 4 Nov, not a SUSAR
+    assert reporting_status(clinic.db, clinic["chen"], on=date(2026, 11, 20)) == []
+    # On 20 Nov the reference information turns out not to list it: from today, a SUSAR.
+    now_susar = _correct(clinic, expected.id, expected.version)
+    assert now_susar.susar
+    [due] = reporting_status(clinic.db, clinic["chen"], on=date(2026, 12, 5))
+    assert (due.report, due.due_on, due.state) == ("initial", date(2026, 12, 5), "due")
+    [overdue] = reporting_status(clinic.db, clinic["chen"], on=date(2026, 12, 6))
+    assert overdue.state == "overdue"
+
+
+def test_a_susar_that_becomes_life_threatening_after_its_initial_report_is_reported_again(
+    clinic: Any, event: Any, clock: Any
+) -> None:
+    clock.move_to(datetime(2026, 11, 8, 12, tzinfo=UTC), tick=False)
+    susar = event(**MENINGITIS)  # aware 4 Nov: initial due 19 Nov
+    initial = ReportIn(report="initial", submitted_on=date(2026, 11, 8), submitted_to="MHRA")
+    record_report(clinic.db, clinic["chen"], susar.id, initial)
+    with pytest.raises(InvalidInput, match="this SUSAR needs initial only"):
+        record_report(
+            clinic.db, clinic["chen"], susar.id, initial.model_copy(update={"report": "follow_up"})
+        )
+    clock.move_to(datetime(2026, 11, 12, 12, tzinfo=UTC), tick=False)
+    worse = _correct(
+        clinic, susar.id, susar.version, grade=4,
+        serious_criteria=["hospitalisation", "life_threatening"],
+    )  # fmt: skip
+    status = reporting_status(clinic.db, clinic["chen"], on=date(2026, 11, 20))
+    assert [(r.report, r.due_on, r.state) for r in status] == [
+        ("initial", date(2026, 11, 19), "on_time"),
+        ("follow_up", date(2026, 11, 19), "overdue"),
+        ("full", date(2026, 11, 27), "due"),
+    ]
+    clock.move_to(datetime(2026, 11, 20, 12, tzinfo=UTC), tick=False)
+    follow_up = initial.model_copy(
+        update={"report": "follow_up", "submitted_on": date(2026, 11, 20)}
+    )
+    record_report(clinic.db, clinic["chen"], worse.id, follow_up)
+    status = reporting_status(clinic.db, clinic["chen"], on=date(2026, 11, 20))
+    assert [(r.report, r.state) for r in status] == [
+        ("initial", "on_time"), ("follow_up", "late"), ("full", "due"),
+    ]  # fmt: skip
+
+
+def test_a_susar_life_threatening_before_its_initial_report_needs_it_by_the_earlier_clock(
+    clinic: Any, event: Any, clock: Any
+) -> None:
+    clock.move_to(datetime(2026, 11, 6, 12, tzinfo=UTC), tick=False)
+    susar = event(**MENINGITIS)  # aware 4 Nov: initial due 19 Nov on the 15-day clock
+    _correct(
+        clinic, susar.id, susar.version, grade=4,
+        serious_criteria=["hospitalisation", "life_threatening"],
+    )  # fmt: skip
+    status = reporting_status(clinic.db, clinic["chen"], on=date(2026, 11, 6))
+    # Known life-threatening on 6 Nov: the 7-day clock (13 Nov) comes before 19 Nov.
+    assert [(r.report, r.due_on) for r in status] == [
+        ("initial", date(2026, 11, 13)),
+        ("full", date(2026, 11, 21)),
+    ]

@@ -3,13 +3,16 @@
 Severity (CTCAE v5.0 grade 1–5) and seriousness (ICH E2A criteria) are separate axes; a
 SUSAR is serious, suspected related and unexpected (safety.md). Which relatedness counts as
 "suspected", to what, and the reporting periods are data (domain/data/safety/reporting.yaml).
-``reports_due`` says, on a given day, which reports an event needs, when each is due, and
-whether it is due, overdue, or was submitted on time or late. Nothing here reads a clock.
+``clock_starts`` reads an event's record history for the day it was first known to be a SUSAR
+and the day it was first known to be fatal or life-threatening (an event may become either
+through a correction: its clocks start then). ``reports_due`` says, on a given day, which
+reports an event needs, when each is due, and whether it is due, overdue, or was submitted on
+time or late. Nothing here reads a clock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -26,11 +29,14 @@ __all__ = [
     "ACTIONS",
     "OUTCOMES",
     "RELATEDNESS",
+    "REPORTS",
     "RESOLVED",
     "SERIOUSNESS",
     "AdverseEventFacts",
+    "ClockStarts",
     "ReportDue",
     "ReportingRules",
+    "clock_starts",
     "load_reporting_rules",
     "reporting_rules",
     "reports_due",
@@ -63,7 +69,11 @@ Action = Literal[
     "other",
 ]
 ACTIONS: tuple[str, ...] = get_args(Action)
-Report = Literal["initial", "full"]
+# initial: the first expedited report; full: the complete report of a fatal or life-threatening
+# SUSAR; follow_up: a SUSAR reported before it became fatal or life-threatening is reported
+# again on that clock.
+Report = Literal["initial", "follow_up", "full"]  # in the order they are sent
+REPORTS: tuple[str, ...] = get_args(Report)
 
 
 class _Frozen(BaseModel):
@@ -144,6 +154,41 @@ class AdverseEventFacts:
 
 
 @dataclass(frozen=True)
+class ClockStarts:
+    """When the program first knew the event was a SUSAR, and a fatal or life-threatening one."""
+
+    susar_from: date | None
+    fatal_from: date | None
+
+
+def clock_starts(
+    history: Sequence[tuple[AdverseEventFacts, date]], rules: ReportingRules
+) -> ClockStarts:
+    """The days the clocks start, from the event's versions oldest first, each with the day
+    its facts were known (the awareness date for the first, the day a correction was made for
+    the others). The first version that meets the criteria starts each clock; a later
+    downgrade does not stop it.
+
+    >>> aware, corrected = date(2026, 11, 2), date(2026, 11, 9)
+    >>> mild = AdverseEventFacts(("hospitalisation",), "unlikely", "not_related", "unexpected",
+    ...                          aware)
+    >>> worse = AdverseEventFacts(("hospitalisation",), "possible", "not_related", "unexpected",
+    ...                           aware)
+    >>> clock_starts([(mild, aware), (worse, corrected)], reporting_rules())
+    ClockStarts(susar_from=datetime.date(2026, 11, 9), fatal_from=None)
+    """
+    susar_from: date | None = None
+    fatal_from: date | None = None
+    for facts, known_on in history:
+        if not facts.susar(rules):
+            continue
+        susar_from = susar_from or known_on
+        if facts.fatal_or_life_threatening:
+            fatal_from = fatal_from or known_on
+    return ClockStarts(susar_from, fatal_from)
+
+
+@dataclass(frozen=True)
 class ReportDue:
     report: Report
     due_on: date
@@ -156,32 +201,53 @@ def reports_due(
     submitted: Iterable[tuple[str, date]],
     on: date,
     rules: ReportingRules,
+    starts: ClockStarts | None = None,
 ) -> tuple[ReportDue, ...]:
     """The expedited reports a SUSAR needs, each with its due day and state on ``on``.
 
-    Day 0 is the day of awareness; a report is on time on its due day and overdue the day after.
-    The first report of a kind submitted counts. An event that is not a SUSAR needs none.
+    Day 0 is the day the clock starts: the awareness date, or for an event that became a SUSAR
+    (or fatal or life-threatening) through a correction, the day given by ``starts``. A report
+    is on time on its due day and overdue the day after. The first report of a kind submitted
+    counts. A SUSAR that became fatal or life-threatening after its initial report needs a
+    follow-up report on the 7-day clock from then, and the full report after it; one that
+    became so before its initial report needs that report by the earlier of its two clocks.
+    An event that is not a SUSAR needs none.
 
     >>> fatal = AdverseEventFacts(("death",), "probable", "not_related", "unexpected",
     ...                           date(2026, 11, 2))
     >>> [(r.report, str(r.due_on), r.state) for r in reports_due(fatal, [], date(2026, 11, 9),
     ...                                                          reporting_rules())]
     [('initial', '2026-11-09', 'due'), ('full', '2026-11-17', 'due')]
+    >>> upgraded = ClockStarts(date(2026, 11, 2), date(2026, 11, 12))
+    >>> sent = [("initial", date(2026, 11, 10))]
+    >>> [(r.report, str(r.due_on), r.state)
+    ...  for r in reports_due(fatal, sent, date(2026, 11, 20), reporting_rules(), upgraded)]
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [('initial', '2026-11-17', 'on_time'), ('follow_up', '2026-11-19', 'overdue'),
+     ('full', '2026-11-27', 'due')]
     """
     if not facts.susar(rules):
         return ()
     first: dict[str, date] = {}
     for report, day in sorted(submitted, key=lambda item: item[1]):
         first.setdefault(report, day)
-    if facts.fatal_or_life_threatening:
-        clock = rules.clocks.fatal_or_life_threatening
-        initial = facts.aware_on + timedelta(days=clock.initial_days)
-        deadlines: tuple[tuple[Report, date], ...] = (
-            ("initial", initial),
-            ("full", initial + timedelta(days=clock.full_report_days_after_initial)),
-        )
+    susar_from = (starts.susar_from if starts else None) or facts.aware_on
+    other_initial = susar_from + timedelta(days=rules.clocks.other.initial_days)
+    if not facts.fatal_or_life_threatening:
+        deadlines: list[tuple[Report, date]] = [("initial", other_initial)]
     else:
-        deadlines = (("initial", facts.aware_on + timedelta(days=rules.clocks.other.initial_days)),)
+        clock = rules.clocks.fatal_or_life_threatening
+        fatal_from = max((starts.fatal_from if starts else None) or susar_from, susar_from)
+        fatal_initial = fatal_from + timedelta(days=clock.initial_days)
+        full = fatal_initial + timedelta(days=clock.full_report_days_after_initial)
+        if fatal_from == susar_from:
+            deadlines = [("initial", fatal_initial), ("full", full)]
+        else:
+            deadlines = [("initial", min(other_initial, fatal_initial))]
+            sent = first.get("initial")
+            if sent is not None and sent < fatal_from:
+                deadlines.append(("follow_up", fatal_initial))
+            deadlines.append(("full", full))
     return tuple(_judged(report, due, first.get(report), on) for report, due in deadlines)
 
 

@@ -20,12 +20,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alstrack.domain.safety import (
+    REPORTS,
     RESOLVED,
     Action,
     AdverseEventFacts,
+    ClockStarts,
     Outcome,
     Relatedness,
     Seriousness,
+    clock_starts,
     reporting_rules,
     reports_due,
 )
@@ -115,7 +118,10 @@ class AdverseEventOut(RecordMeta):
 
 class ReportIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    report: Literal["initial", "full"]
+    report: Literal["initial", "full", "follow_up"] = Field(
+        description="initial; full (fatal or life-threatening); follow_up (became fatal or "
+        "life-threatening after its initial report)"
+    )
     submitted_on: date
     submitted_to: _Text = Field(description="The regulator or ethics committee it went to")
     reference: Annotated[str, Field(max_length=100)] | None = None
@@ -263,7 +269,11 @@ def record_report(db: Database, actor: Actor, event_id: int, data: ReportIn) -> 
                 f"Adverse event {row.id} is not a SUSAR (serious, suspected related and "
                 "unexpected): it has no expedited report."
             )
-        needed = {due.report for due in reports_due(facts, [], facts.aware_on, rules)}
+        chain = _chain(session, row)
+        due = reports_due(
+            facts, _submitted(session, chain), today(), rules, _starts(session, row, chain)
+        )
+        needed = {report.report for report in due}
         if data.report not in needed:
             raise InvalidInput.for_field(
                 "report", f"this SUSAR needs {', '.join(sorted(needed))} only"
@@ -325,8 +335,9 @@ def reporting_status(
             facts = _facts(row)
             if not facts.susar(rules):
                 continue
-            submitted = _submitted(session, _chain(session, row))
-            for due in reports_due(facts, submitted, day, rules):
+            chain = _chain(session, row)
+            submitted = _submitted(session, chain)
+            for due in reports_due(facts, submitted, day, rules, _starts(session, row, chain)):
                 if state is None or due.state == state:
                     out.append(
                         ReportDueOut(
@@ -342,7 +353,7 @@ def reporting_status(
                             submitted_on=due.submitted_on,
                         )
                     )
-        return sorted(out, key=lambda r: (r.due_on, r.adverse_event_id, r.report))
+        return sorted(out, key=lambda r: (r.due_on, r.adverse_event_id, REPORTS.index(r.report)))
 
 
 def list_adverse_events(
@@ -408,6 +419,22 @@ def _chain(session: Session, row: AdverseEvent) -> list[int]:
             select(AdverseEvent.supersedes_id).where(AdverseEvent.id == previous)
         )
     return ids
+
+
+def _starts(session: Session, row: AdverseEvent, chain: list[int]) -> ClockStarts:
+    """When the clocks start: the first version is known from the awareness date (the current
+    one: it may only move earlier), each correction from the clinic's day it was made."""
+    versions = session.scalars(
+        select(AdverseEvent).where(AdverseEvent.id.in_(chain)).order_by(AdverseEvent.id)
+    ).all()
+    history = [
+        (
+            _facts(version),
+            row.aware_on if index == 0 else max(row.aware_on, clinic_day(version.entered_at)),
+        )
+        for index, version in enumerate(versions)
+    ]
+    return clock_starts(history, reporting_rules())
 
 
 def _submitted(session: Session, ids: Iterable[int]) -> list[tuple[str, date]]:
