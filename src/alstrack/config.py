@@ -61,6 +61,13 @@ class Settings(BaseSettings):
             "G1234): the first five characters of every Donation Identification Number it assigns."
         ),
     )
+    adjunct_therapies: Path | None = Field(
+        default=None,
+        description=(
+            "A YAML file of the programme's own adjunct therapies (same shape as the shipped "
+            "domain/data/plans/adjuncts.yaml), added to the shipped catalogue."
+        ),
+    )
     request_threads: int | None = Field(
         default=None,
         ge=1,

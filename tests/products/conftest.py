@@ -173,9 +173,11 @@ def spec_test_ids(cell_source: str = "allogeneic_uc_msc") -> set[str]:
 @pytest.fixture
 def approved(clinic: Any, maria: Any, qa: Any, clock: Any) -> Callable[..., PlanOut]:
     """Approve a plan for Maria on her reviewed screening: 10^6 cells/kg, three doses 28 days
-    apart, of UC-MSC lots intrathecally unless told."""
+    apart, of UC-MSC lots intrathecally unless told; keywords add to the plan."""
 
-    def made(cell_source: str = "allogeneic_uc_msc", route: str = "intrathecal") -> PlanOut:
+    def made(
+        cell_source: str = "allogeneic_uc_msc", route: str = "intrathecal", **plan: Any
+    ) -> PlanOut:
         screening = maria.screen(clinic)
         review = ReviewIn(criterion_id="INC-PROG-001", decision="accept", reason="Fast progressor")
         review_criterion(clinic.db, clinic["chen"], screening.id, review)
@@ -187,6 +189,7 @@ def approved(clinic: Any, maria: Any, qa: Any, clock: Any) -> Callable[..., Plan
             cells_per_kg=1e6,
             administrations=3,
             interval_days=28,
+            **plan,
         )
         drafted = create_plan(clinic.db, clinic["alice"], maria.patient_id, data)
         approval = ApprovalIn(number=1, version=drafted.version)

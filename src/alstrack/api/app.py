@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from alstrack import __version__
 from alstrack.api import (
+    adjuncts,
     bedside,
     consents,
     errors,
@@ -77,5 +78,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(product_documents.router)
     app.include_router(bedside.router)
     app.include_router(safety.router)
+    app.include_router(adjuncts.router)
     app.include_router(pages.router)
     return app

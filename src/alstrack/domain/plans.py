@@ -24,6 +24,8 @@ from alstrack.domain.datafiles import parse_model, read_text
 from alstrack.errors import FieldError, InvalidInput
 
 __all__ = [
+    "ADJUNCT_EVERY_DAYS_MAX",
+    "ADJUNCT_SESSIONS_MAX",
     "AdjunctCatalogue",
     "AdjunctTherapy",
     "Catalogue",
@@ -99,9 +101,13 @@ class Route(_Entry):
 
 
 class AdjunctTherapy(_Entry):
-    """A therapy planned alongside the cells; detail_required: the plan must say what it is."""
+    """A therapy planned alongside the cells; detail_required: the plan must say what it is.
+
+    ``own`` marks an entry the programme added in its own catalogue file (domain/adjuncts.py).
+    """
 
     detail_required: bool = False
+    own: bool = False
 
 
 class Plausibility(_Frozen):
@@ -433,21 +439,41 @@ def total_cells(dose_cells: int, administrations: int) -> int:
     return dose_cells * administrations
 
 
+# Input bounds that catch typing errors in a plan's adjunct sessions; not clinical rules.
+ADJUNCT_SESSIONS_MAX = 260  # e.g. physiotherapy weekly for five years
+ADJUNCT_EVERY_DAYS_MAX = 366
+
+
 @dataclass(frozen=True)
 class PlannedAdjunct:
-    """One adjunct therapy in a plan: its catalogue id and, for `other`, what it is."""
+    """One adjunct therapy in a plan: its catalogue id, for `other` what it is, and how many
+    sessions how many days apart (None: the plan does not say; sessions are planned one by one).
+    """
 
     therapy: str
     detail: str | None = None
+    sessions: int | None = None
+    every_days: int | None = None
 
 
-def check_adjuncts(planned: Sequence[PlannedAdjunct]) -> tuple[PlannedAdjunct, ...]:
+def check_adjuncts(
+    planned: Sequence[PlannedAdjunct], catalogue: AdjunctCatalogue | None = None
+) -> tuple[PlannedAdjunct, ...]:
     """The planned adjuncts with blank details as None; InvalidInput names every item at fault.
 
     A therapy appears once, except `other` (or any therapy that needs a detail), which may
-    appear once per distinct detail.
+    appear once per distinct detail. Several sessions need the days between them; one session
+    or none stated takes no interval. ``catalogue`` defaults to the shipped one.
+
+    >>> check_adjuncts([PlannedAdjunct("physiotherapy", sessions=12, every_days=7)])[0].sessions
+    12
+    >>> try:
+    ...     check_adjuncts([PlannedAdjunct("physiotherapy", sessions=12)])
+    ... except InvalidInput as error:
+    ...     print(error.fields[0].field, "-", error.fields[0].message)
+    adjunct_therapies.0.every_days - 12 sessions need the days between them
     """
-    catalogue = adjunct_therapies()
+    catalogue = catalogue or adjunct_therapies()
     errors: list[FieldError] = []
     checked: list[PlannedAdjunct] = []
     seen: set[tuple[str, str | None]] = set()
@@ -464,10 +490,32 @@ def check_adjuncts(planned: Sequence[PlannedAdjunct]) -> tuple[PlannedAdjunct, .
         if key in seen:
             errors.append(FieldError(f"{where}.therapy", f"{therapy.id} is listed twice"))
         seen.add(key)
-        checked.append(PlannedAdjunct(therapy.id, detail))
+        errors += _session_errors(where, item.sessions, item.every_days)
+        checked.append(PlannedAdjunct(therapy.id, detail, item.sessions, item.every_days))
     if errors:
         raise InvalidInput("Invalid adjunct therapies", errors)
     return tuple(checked)
+
+
+def _session_errors(where: str, sessions: int | None, every_days: int | None) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if sessions is not None and not 1 <= sessions <= ADJUNCT_SESSIONS_MAX:
+        errors.append(
+            FieldError(f"{where}.sessions", f"must be 1 to {ADJUNCT_SESSIONS_MAX} sessions")
+        )
+    if every_days is not None and not 1 <= every_days <= ADJUNCT_EVERY_DAYS_MAX:
+        errors.append(
+            FieldError(f"{where}.every_days", f"must be 1 to {ADJUNCT_EVERY_DAYS_MAX} days")
+        )
+    if sessions is not None and sessions > 1 and every_days is None:
+        errors.append(
+            FieldError(f"{where}.every_days", f"{sessions} sessions need the days between them")
+        )
+    if every_days is not None and (sessions is None or sessions == 1):
+        errors.append(
+            FieldError(f"{where}.every_days", "is only for two or more sessions; give sessions")
+        )
+    return errors
 
 
 def _builtin(name: str) -> Traversable:

@@ -3,8 +3,9 @@
 Only a product two people verified at the bedside is administered (the lifecycle's administer
 step: no open deviation, not expired, this patient, endotoxin of the dose given within the
 route's K × weight). The record keeps route, cells, volume, time, both verifiers, who gave it
-and the dose number under the plan, and schedules the visits of the default follow-up schedule
-(domain/follow_up.py) from the clinical day of the administration.
+and the dose number under the plan, and schedules the visits of the plan's follow-up schedule
+(domain/follow_up.py) from the clinical day of the administration; the first dose cancels the
+lead-in visits not yet made.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from alstrack.domain.follow_up import follow_up_schedules, visits_after
 from alstrack.domain.products import Outcome, State, Step, StepContext, judge_results, next_state
 from alstrack.domain.products.lifecycle import BEDSIDE_VERIFIERS
 from alstrack.errors import InvalidInput, StepRefused
@@ -27,7 +27,12 @@ from alstrack.services.plan_checks import approved_plan
 from alstrack.services.product_steps import open_deviations, update_product
 from alstrack.services.product_views import load_product
 from alstrack.services.products import specification_of
-from alstrack.services.visits import VisitOut, present_visit, site_code_of
+from alstrack.services.visits import (
+    VisitOut,
+    present_visit,
+    schedule_after_dose,
+    site_code_of,
+)
 from alstrack.store import audit
 from alstrack.store.db import Database
 from alstrack.store.models import (
@@ -173,8 +178,10 @@ def administer(db: Database, actor: Actor, din: str, data: AdministrationIn) -> 
         )
         session.add(row)
         session.flush()
-        visits = _schedule(session, actor, patient, row, recorded)
-        audit.record(session, _entries(actor, product, patient, row, visits, before, recorded))
+        visits, scheduled = schedule_after_dose(
+            session, actor, patient, row, version.follow_up_schedule
+        )
+        audit.record(session, _entries(actor, product, patient, row, before, recorded) + scheduled)
         shown = [present_visit(v, patient, site_code_of(session, patient), today()) for v in visits]
         return _present(row, product.din, version.administrations, version.dose_cells, shown)
 
@@ -254,39 +261,11 @@ def _check_dose(
             )
 
 
-def _schedule(
-    session: Session, actor: Actor, patient: Patient, row: Administration, at: datetime
-) -> list[FollowUpVisit]:
-    schedules = follow_up_schedules()
-    schedule = schedules.get()
-    visits = [
-        FollowUpVisit(
-            patient_id=patient.id,
-            administration_id=row.id,
-            schedule_id=schedule.id,
-            schedule_version=schedules.version,
-            visit=due.visit,
-            label=due.label,
-            due_on=due.due_on,
-            window_before_days=(due.due_on - due.earliest).days,
-            window_after_days=(due.latest - due.due_on).days,
-            status="scheduled",
-            created_by=actor.user_id,
-            created_at=at,
-        )
-        for due in visits_after(schedule, clinic_day(row.at))
-    ]
-    session.add_all(visits)
-    session.flush()
-    return visits
-
-
 def _entries(
     actor: Actor,
     product: Product,
     patient: Patient,
     row: Administration,
-    visits: list[FollowUpVisit],
     before: State,
     at: datetime,
 ) -> list[dict[str, Any]]:
@@ -327,15 +306,6 @@ def _entries(
             entity="administration",
             entity_id=row.id,
             new=record,
-            **where,
-        ),
-        audited(
-            actor,
-            at=at,
-            action="schedule",
-            entity="follow_up_visits",
-            entity_id=row.id,
-            new={"visits": [{"visit": v.visit, "due_on": v.due_on} for v in visits]},
             **where,
         ),
     ]

@@ -18,7 +18,6 @@ from alstrack.domain.plan_readiness import lumbar_puncture_checks, screening_unf
 from alstrack.domain.plans import (
     CellSource,
     DoseBasis,
-    adjunct_therapies,
     cell_sources,
     check_schedule,
     dose_per_administration,
@@ -27,6 +26,7 @@ from alstrack.domain.plans import (
     routes,
 )
 from alstrack.errors import FieldError, InvalidInput, StepRefused
+from alstrack.services.adjunct_catalogue import adjunct_catalogue
 from alstrack.services.context import today
 from alstrack.services.records import patient_context
 from alstrack.services.screenings import standing_of
@@ -165,7 +165,7 @@ def _check_catalogues(row: TreatmentPlanVersion, what: str) -> CellSource:
             f"{row.endotoxin_k_eu_per_kg:g} EU/kg its endotoxin limit was computed with"
         )
     unknown = [
-        a["therapy"] for a in row.adjunct_therapies if not adjunct_therapies().find(a["therapy"])
+        a["therapy"] for a in row.adjunct_therapies if not adjunct_catalogue().find(a["therapy"])
     ]
     if unknown:
         problems.append(f"adjunct therapy {', '.join(unknown)} is no longer in the catalogue")

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session
 from alstrack.domain.isbt128 import check_character, format_din, parse_din
 from alstrack.domain.plan_readiness import lumbar_puncture_checks
 from alstrack.domain.plans import (
-    adjunct_therapies,
     cell_sources,
     dose_formula,
     endotoxin_formula,
@@ -28,6 +27,7 @@ from alstrack.domain.plans import (
     routes,
 )
 from alstrack.domain.products import State
+from alstrack.services.adjunct_catalogue import adjunct_catalogue
 from alstrack.services.context import Actor, now
 from alstrack.services.plan_checks import by_lumbar_puncture
 from alstrack.services.signatures import SignatureOut, present
@@ -68,6 +68,8 @@ class AdjunctOut(BaseModel):
     therapy: str
     label: str | None = Field(description="Null when the id is no longer in the catalogue")
     detail: str | None
+    sessions: int | None = Field(default=None, description="How many sessions the plan asks for")
+    every_days: int | None = Field(default=None, description="Days between the sessions")
 
 
 class ProcedureCheckOut(BaseModel):
@@ -87,6 +89,7 @@ class PlanVersionOut(BaseModel):
     administrations: int
     interval_days: int | None
     adjunct_therapies: list[AdjunctOut]
+    follow_up_schedule: str = Field(description="The follow-up schedule its doses schedule")
     weight_kg: float | None = Field(description="The latest weight when this version was written")
     weight_measured_on: date | None
     weight_measurement_id: int | None
@@ -270,7 +273,7 @@ def _present_version(
 ) -> PlanVersionOut:
     # Only stored values and today's labels: nothing here is checked against today's catalogues.
     source = cell_sources().find(row.cell_source)
-    therapies = adjunct_therapies()
+    therapies = adjunct_catalogue()
     route = routes().find(row.route)
     same_k = route is not None and route.endotoxin_k_eu_per_kg == row.endotoxin_k_eu_per_kg
     dose_cells = int(row.dose_cells) if row.dose_cells is not None else None
@@ -295,9 +298,12 @@ def _present_version(
                 therapy=item["therapy"],
                 label=found.label if (found := therapies.find(item["therapy"])) else None,
                 detail=item.get("detail"),
+                sessions=item.get("sessions"),
+                every_days=item.get("every_days"),
             )
             for item in row.adjunct_therapies
         ],
+        follow_up_schedule=row.follow_up_schedule,
         weight_kg=row.weight_kg,
         weight_measured_on=row.weight_measured_on,
         weight_measurement_id=row.weight_measurement_id,

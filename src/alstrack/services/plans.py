@@ -4,7 +4,8 @@ A plan's content lives in numbered versions, never rewritten: each revision is a
 (the next *plan version number*, `number`) with a reason, dosed from the latest weight, and needs
 its own approval. The plan row's `version` is a different counter: its *record version*, sent
 back with every change so that a stale write loses (optimistic concurrency). Approval is a
-physician's signature meaning "approved"; an approved autologous plan opens a collection order.
+physician's signature meaning "approved"; an approved autologous plan opens a collection order,
+and a plan whose follow-up schedule has lead-in visits schedules them from the approval's day.
 A patient has one active (draft or approved) plan at a time.
 """
 
@@ -17,7 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from alstrack.domain.follow_up import follow_up_schedules
 from alstrack.domain.plans import (
+    ADJUNCT_SESSIONS_MAX,
     DoseBasis,
     PlannedAdjunct,
     adjunct_therapies,
@@ -29,6 +32,7 @@ from alstrack.domain.plans import (
     routes,
 )
 from alstrack.errors import Conflict, FieldError, InvalidInput, StepRefused
+from alstrack.services.adjunct_catalogue import adjunct_catalogue
 from alstrack.services.collection_orders import cancel_open_orders, order_collection
 from alstrack.services.context import (
     Actor,
@@ -48,6 +52,7 @@ from alstrack.services.plan_checks import (
 )
 from alstrack.services.plan_views import PlanOut, PlanVersionOut, present_plan
 from alstrack.services.signatures import sign
+from alstrack.services.visits import schedule_before_first_dose
 from alstrack.store import audit
 from alstrack.store.db import Database
 from alstrack.store.models import BodyMeasurement, Patient, TreatmentPlan, TreatmentPlanVersion
@@ -80,9 +85,20 @@ _NOT_CONTENT = frozenset(
 
 class AdjunctIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    therapy: str = Field(description=f"One of {', '.join(adjunct_therapies().ids())}")
+    therapy: str = Field(
+        description=f"One of {', '.join(adjunct_therapies().ids())} or the programme's own "
+        "(GET /adjunct-therapies lists the catalogue in force)"
+    )
     detail: Annotated[str, Field(max_length=500)] | None = Field(
         default=None, description="What the therapy is; required for `other`"
+    )
+    sessions: int | None = Field(
+        default=None,
+        description=f"How many sessions (1–{ADJUNCT_SESSIONS_MAX}); "
+        "POST /plans/{id}/adjunct-sessions plans them",
+    )
+    every_days: int | None = Field(
+        default=None, description="Days between sessions; needed for two or more"
     )
 
 
@@ -103,6 +119,12 @@ class PlanIn(BaseModel):
     administrations: int
     interval_days: int | None = Field(default=None, description="Days between administrations")
     adjunct_therapies: list[AdjunctIn] = Field(default_factory=list)
+    follow_up_schedule: str | None = Field(
+        default=None,
+        description="The follow-up schedule its doses (and, for a lead-in schedule, its "
+        f"approval) schedule: one of {', '.join(s.id for s in follow_up_schedules().schedules)}; "
+        f"default {follow_up_schedules().default}",
+    )
 
 
 class PlanRevisionIn(BaseModel):
@@ -268,6 +290,9 @@ def approve_plan(db: Database, actor: Actor, plan_id: int, data: ApprovalIn) -> 
             )
         ]
         entries += order_collection(session, actor, plan, current, source, patient, at)
+        entries += schedule_before_first_dose(
+            session, actor, patient, plan.id, current.follow_up_schedule, at
+        )
         audit.record(session, entries)
         session.refresh(plan)
         return present_plan(session, plan, actor)
@@ -344,8 +369,15 @@ def _checked(data: PlanIn, where: str = "") -> tuple[PlannedAdjunct, ...]:
         ),
     )
     collect(errors, lambda: check_schedule(data.administrations, data.interval_days))
-    planned = [PlannedAdjunct(item.therapy, item.detail) for item in data.adjunct_therapies]
-    adjuncts = collect(errors, lambda: check_adjuncts(planned))
+    try:
+        follow_up_schedules().get(data.follow_up_schedule)
+    except InvalidInput as error:
+        errors += [FieldError("follow_up_schedule", f.message) for f in error.fields]
+    planned = [
+        PlannedAdjunct(item.therapy, item.detail, item.sessions, item.every_days)
+        for item in data.adjunct_therapies
+    ]
+    adjuncts = collect(errors, lambda: check_adjuncts(planned, adjunct_catalogue()))
     if errors or adjuncts is None:
         fields = [FieldError(f"{where}{error.field}", error.message) for error in errors]
         raise InvalidInput("Invalid treatment plan", fields)
@@ -370,7 +402,12 @@ def _content(
         "fixed_cells": data.fixed_cells,
         "administrations": data.administrations,
         "interval_days": data.interval_days,
-        "adjunct_therapies": [{"therapy": a.therapy, "detail": a.detail} for a in adjuncts],
+        "adjunct_therapies": [
+            {"therapy": a.therapy, "detail": a.detail}
+            | ({"sessions": a.sessions, "every_days": a.every_days} if a.sessions else {})
+            for a in adjuncts
+        ],
+        "follow_up_schedule": follow_up_schedules().get(data.follow_up_schedule).id,
         "weight_kg": kg,
         "weight_measured_on": weight.assessed_on if weight is not None else None,
         "weight_measurement_id": weight.id if weight is not None else None,

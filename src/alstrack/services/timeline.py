@@ -1,13 +1,21 @@
-"""A patient's timeline: everything recorded about them, in date order."""
+"""A patient's timeline: everything recorded about them, in date order.
+
+The registry's records (history, drugs, milestones, assessments) come with their derived
+measures; the pathway's events (consent, plan approval, doses, visits made, adverse events,
+adjunct sessions held) come as a summary and the id of the record behind them, each only for a
+user who may read that kind of record.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import Session
 
+from alstrack.services.adjunct_catalogue import adjunct_catalogue
 from alstrack.services.assessments import (
     BODY_MEASUREMENT,
     SPIROMETRY,
@@ -16,26 +24,43 @@ from alstrack.services.assessments import (
     SpirometryOut,
     present_instruments,
 )
-from alstrack.services.context import Actor, load_patient
+from alstrack.services.context import Actor, clinic_day, load_patient
 from alstrack.services.milestones import DRUG_COURSE, MILESTONE, DrugCourseOut, MilestoneOut
 from alstrack.services.patients import PatientOut, patient_out
 from alstrack.services.records import patient_context
 from alstrack.store.db import Database
 from alstrack.store.models import (
+    AdjunctSession,
+    Administration,
+    AdverseEvent,
     AlsHistory,
     BodyMeasurement,
+    ConsentDocument,
     DrugCourse,
+    ElectronicSignature,
+    FollowUpVisit,
     InstrumentAssessment,
     Milestone,
+    PatientConsent,
+    Product,
     SpirometryTest,
+    TreatmentPlan,
+    TreatmentPlanVersion,
 )
 
 EventType = Literal[
     "symptom_onset",
     "diagnosis",
+    "consent",
+    "consent_withdrawn",
     "drug_start",
     "drug_stop",
+    "plan_approved",
+    "administration",
     "milestone",
+    "adverse_event",
+    "follow_up_visit",
+    "adjunct_session",
     "instrument_assessment",
     "spirometry_test",
     "body_measurement",
@@ -51,6 +76,11 @@ class TimelineEvent(BaseModel):
     type: EventType
     summary: str
     record: Record | None = None
+    record_id: int | None = Field(
+        default=None,
+        description="For a pathway event, the id of the record behind it: consent, treatment "
+        "plan, administration, adverse event, follow-up visit or adjunct session",
+    )
 
 
 class Timeline(BaseModel):
@@ -181,6 +211,7 @@ def timeline(db: Database, actor: Actor, patient_id: int) -> Timeline:
                     date=b.assessed_on, type="body_measurement", summary=_summary_body(b), record=b
                 )
             )
+        events += _pathway(session, actor, patient_id)
         out = patient_out(patient, history)
     events.sort(key=lambda e: (e.date, _ORDER[e.type]))
     return Timeline(patient=out, events=events)
@@ -193,3 +224,130 @@ def _summary_body(b: BodyMeasurementOut) -> str:
         f"BMI {b.bmi:.1f}" if b.bmi else "",
     ]
     return ", ".join(p for p in parts if p)
+
+
+def _pathway(session: Session, actor: Actor, patient_id: int) -> list[TimelineEvent]:
+    """The pathway's events of the patient that ``actor`` may read."""
+    events: list[TimelineEvent] = []
+    if actor.can("consents.read"):
+        consents = session.execute(
+            select(PatientConsent, ConsentDocument.title)
+            .join(ConsentDocument, ConsentDocument.id == PatientConsent.document_id)
+            .where(PatientConsent.patient_id == patient_id, PatientConsent.status == "current")
+        ).all()
+        for consent, title in consents:
+            signer = "the patient" if consent.signed_by == "patient" else "a representative"
+            events.append(
+                TimelineEvent(
+                    date=consent.consented_on,
+                    type="consent",
+                    record_id=consent.id,
+                    summary=f"Consent to {title} ({consent.document_version}), signed by {signer}",
+                )
+            )
+            if consent.withdrawn_on is not None:
+                events.append(
+                    TimelineEvent(
+                        date=consent.withdrawn_on,
+                        type="consent_withdrawn",
+                        record_id=consent.id,
+                        summary=f"Consent withdrawn: {consent.withdrawal_reason}",
+                    )
+                )
+    if actor.can("plans.read"):
+        approvals = session.execute(
+            select(TreatmentPlanVersion, ElectronicSignature.signed_at)
+            .join(TreatmentPlan, TreatmentPlan.id == TreatmentPlanVersion.plan_id)
+            .join(
+                ElectronicSignature,
+                ElectronicSignature.id == TreatmentPlanVersion.approval_signature_id,
+            )
+            .where(TreatmentPlan.patient_id == patient_id)
+        ).all()
+        for version, signed_at in approvals:
+            doses = "dose" if version.administrations == 1 else "doses"
+            events.append(
+                TimelineEvent(
+                    date=clinic_day(signed_at),
+                    type="plan_approved",
+                    record_id=version.plan_id,
+                    summary=f"Plan {version.plan_id} version {version.number} approved: "
+                    f"{version.cell_source}, {version.route}, {version.administrations} {doses}",
+                )
+            )
+        visits = session.scalars(
+            select(FollowUpVisit).where(
+                FollowUpVisit.patient_id == patient_id, FollowUpVisit.visited_on.is_not(None)
+            )
+        ).all()
+        for visit in visits:
+            assert visit.visited_on is not None
+            late = ", outside its window" if visit.protocol_deviation_id is not None else ""
+            events.append(
+                TimelineEvent(
+                    date=visit.visited_on,
+                    type="follow_up_visit",
+                    record_id=visit.id,
+                    summary=f"{visit.label} visit{late}",
+                )
+            )
+        held = session.scalars(
+            select(AdjunctSession).where(
+                AdjunctSession.patient_id == patient_id, AdjunctSession.status == "done"
+            )
+        ).all()
+        therapies = adjunct_catalogue()
+        for held_session in held:
+            assert held_session.held_on is not None
+            found = therapies.find(held_session.therapy)
+            name = held_session.detail or (found.label if found else held_session.therapy)
+            which = (
+                f" {held_session.number} of {held_session.of_sessions}"
+                if held_session.number is not None
+                else ""
+            )
+            events.append(
+                TimelineEvent(
+                    date=held_session.held_on,
+                    type="adjunct_session",
+                    record_id=held_session.id,
+                    summary=f"{name} session{which} ({held_session.provider})",
+                )
+            )
+    if actor.can("products.read"):
+        doses_given = session.execute(
+            select(Administration, Product.din, TreatmentPlanVersion.administrations)
+            .join(Product, Product.id == Administration.product_id)
+            .join(TreatmentPlanVersion, TreatmentPlanVersion.id == Administration.plan_version_id)
+            .where(Administration.patient_id == patient_id)
+        ).all()
+        for given, din, planned in doses_given:
+            events.append(
+                TimelineEvent(
+                    date=clinic_day(given.at),
+                    type="administration",
+                    record_id=given.id,
+                    summary=f"Dose {given.dose_number} of {planned}: "
+                    f"{given.cells_administered:.3g} cells {given.route} ({din})",
+                )
+            )
+    if actor.can("safety.read"):
+        adverse = session.scalars(
+            select(AdverseEvent).where(
+                AdverseEvent.patient_id == patient_id, AdverseEvent.status == "current"
+            )
+        ).all()
+        for event in adverse:
+            serious = (
+                f", serious ({', '.join(event.serious_criteria)})" if event.serious_criteria else ""
+            )
+            events.append(
+                TimelineEvent(
+                    date=event.onset_date,
+                    type="adverse_event",
+                    record_id=event.id,
+                    summary=f"Adverse event: {event.term}, grade {event.grade}{serious}, "
+                    f"outcome {event.outcome.replace('_', ' ')}",
+                )
+            )
+    return events

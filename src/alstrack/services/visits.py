@@ -1,22 +1,34 @@
 """Follow-up visits: which are due, overdue or missed, recording them, and unscheduled ones.
 
-Administrations schedule visits from the schedule data (services/administrations.py). Their
-state on a day is computed (domain/follow_up.visit_state), never stored, so a list asked for any
-day is right for that day. A visit made outside its window is recorded, and a protocol deviation
-is recorded with it in the same transaction. Unscheduled visits are allowed. The assessments of
-a visit are the registry's ordinary records (/patients/{id}/assessments and the others).
+A plan names its schedule (domain/data/follow-up/schedules.yaml). Its approval schedules the
+schedule's lead-in and baseline visits, if it has any; each administration schedules the visits
+after a dose; the first dose cancels the lead-in visits not yet made (they can no longer come
+before treatment). A visit's state on a day is computed (domain/follow_up.visit_state), never
+stored, so a list asked for any day is right for that day; a visit not made before the patient
+died is shown as such, neither due nor missed. A visit made outside its window is recorded, and
+a protocol deviation is recorded with it in the same transaction. Unscheduled visits are
+allowed. The assessments of a visit are the registry's ordinary records
+(/patients/{id}/assessments and the others).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from alstrack.domain.follow_up import VisitState, visit_state
+from alstrack.domain.follow_up import (
+    DueVisit,
+    VisitState,
+    follow_up_schedules,
+    visit_state,
+    visits_after,
+    visits_before_first_dose,
+)
 from alstrack.errors import Conflict, InvalidInput, StepRefused
 from alstrack.services.context import (
     Actor,
@@ -34,6 +46,7 @@ from alstrack.store.db import Database
 from alstrack.store.models import (
     Administration,
     FollowUpVisit,
+    Milestone,
     Patient,
     ProtocolDeviation,
     Site,
@@ -47,11 +60,14 @@ __all__ = [
     "VisitIn",
     "VisitOut",
     "add_unscheduled_visit",
+    "cancel_lead_in",
     "list_protocol_deviations",
     "list_visits",
     "patient_visits",
     "present_visit",
     "record_visit",
+    "schedule_after_dose",
+    "schedule_before_first_dose",
     "site_code_of",
 ]
 
@@ -65,8 +81,10 @@ class VisitOut(BaseModel):
     patient_study_id: str
     site_code: str
     administration_id: int | None
+    plan_id: int | None = Field(description="The plan whose approval scheduled a lead-in visit")
     schedule_id: str
     schedule_version: str
+    before_first_dose: bool = Field(description="A lead-in or baseline visit")
     visit: str
     label: str
     due_on: date
@@ -101,6 +119,10 @@ def record_visit(db: Database, actor: Actor, visit_id: int, data: VisitIn) -> Vi
         row, patient = load_of_patient(session, actor, FollowUpVisit, visit_id, "visit", lock=True)
         if row.visited_on is not None:
             raise StepRefused(f"Visit {row.id} was recorded on {row.visited_on} already.")
+        if row.status == "cancelled":
+            raise StepRefused(
+                f"Visit {row.id} was cancelled ({row.note}); record an unscheduled visit instead."
+            )
         not_in_future("visited_on", data.visited_on, today())
         given = session.get(Administration, row.administration_id or 0)
         if given is not None and data.visited_on < clinic_day(given.at):
@@ -219,7 +241,8 @@ def patient_visits(
             .where(FollowUpVisit.patient_id == patient_id)
             .order_by(FollowUpVisit.due_on, FollowUpVisit.id)
         )
-        return [present_visit(row, patient, code, day) for row in rows]
+        died_on = deaths(session, [patient_id]).get(patient_id)
+        return [present_visit(row, patient, code, day, died_on) for row in rows]
 
 
 def list_visits(
@@ -243,15 +266,22 @@ def list_visits(
         )
         if site_code is not None:
             stmt = stmt.where(Site.code == site_code)
-        out = [
-            present_visit(row, patient, code, day)
+        found = [
+            (row, patient, code)
             for row, patient, code in session.execute(stmt)
             if actor.sees_site(patient.site_id)
+        ]
+        died = deaths(session, {patient.id for _, patient, _ in found})
+        out = [
+            present_visit(row, patient, code, day, died.get(patient.id))
+            for row, patient, code in found
         ]
         return [visit for visit in out if state is None or visit.state == state]
 
 
-def present_visit(row: FollowUpVisit, patient: Patient, site_code: str, on: date) -> VisitOut:
+def present_visit(
+    row: FollowUpVisit, patient: Patient, site_code: str, on: date, died_on: date | None = None
+) -> VisitOut:
     earliest, latest = _window(row)
     return VisitOut(
         id=row.id,
@@ -259,19 +289,165 @@ def present_visit(row: FollowUpVisit, patient: Patient, site_code: str, on: date
         patient_study_id=patient.study_id,
         site_code=site_code,
         administration_id=row.administration_id,
+        plan_id=row.plan_id,
         schedule_id=row.schedule_id,
         schedule_version=row.schedule_version,
+        before_first_dose=row.administration_id is None and row.plan_id is not None,
         visit=row.visit,
         label=row.label,
         due_on=row.due_on,
         earliest=earliest,
         latest=latest,
         visited_on=row.visited_on,
-        state=visit_state(row.due_on, earliest, latest, row.visited_on, on),
+        state=visit_state(
+            row.due_on,
+            earliest,
+            latest,
+            row.visited_on,
+            on,
+            cancelled=row.status == "cancelled",
+            died_on=died_on,
+        ),
         note=row.note,
         protocol_deviation_id=row.protocol_deviation_id,
         version=row.version,
     )
+
+
+def deaths(session: Session, patient_ids: Iterable[int] | None = None) -> dict[int, date]:
+    """The day of death of each patient (of those given) whose current record has one."""
+    stmt = select(Milestone.patient_id, Milestone.occurred_on).where(
+        Milestone.kind == "death", Milestone.status == "current"
+    )
+    if patient_ids is not None:
+        stmt = stmt.where(Milestone.patient_id.in_(sorted(set(patient_ids))))
+    return {patient_id: day for patient_id, day in session.execute(stmt)}
+
+
+def schedule_after_dose(
+    session: Session, actor: Actor, patient: Patient, given: Administration, schedule_id: str
+) -> tuple[list[FollowUpVisit], list[dict[str, Any]]]:
+    """The visits after one dose, by the plan's schedule, and their audit entry; the first
+    dose also cancels the plan's lead-in visits not yet made."""
+    schedule = follow_up_schedules().get(schedule_id)
+    at = given.recorded_at
+    visits = _add_visits(
+        session, actor, patient, visits_after(schedule, clinic_day(given.at)), schedule.id, at,
+        administration_id=given.id,
+    )  # fmt: skip
+    entries = [
+        audited(
+            actor, at=at, action="schedule", entity="follow_up_visits", entity_id=given.id,
+            patient_id=patient.id, site_id=patient.site_id,
+            new={"visits": [{"visit": v.visit, "due_on": v.due_on} for v in visits]},
+        )
+    ]  # fmt: skip
+    if given.dose_number == 1:
+        entries += cancel_lead_in(session, actor, patient, given, at)
+    return visits, entries
+
+
+def schedule_before_first_dose(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    plan_id: int,
+    schedule_id: str,
+    approved_at: datetime,
+) -> list[dict[str, Any]]:
+    """On a plan's approval: its schedule's lead-in and baseline visits from the approval's
+    clinical day, unless the plan has given a dose or has its lead-in visits already."""
+    schedule = follow_up_schedules().get(schedule_id)
+    if not schedule.before_first_dose:
+        return []
+    dosed = session.scalar(select(Administration.id).where(Administration.plan_id == plan_id))
+    scheduled = session.scalar(
+        select(FollowUpVisit.id).where(
+            FollowUpVisit.plan_id == plan_id, FollowUpVisit.status != "cancelled"
+        )
+    )
+    if dosed is not None or scheduled is not None:
+        return []
+    due = visits_before_first_dose(schedule, clinic_day(approved_at))
+    visits = _add_visits(
+        session, actor, patient, due, schedule.id, approved_at, plan_id=plan_id
+    )  # fmt: skip
+    return [
+        audited(
+            actor, at=approved_at, action="schedule", entity="follow_up_visits",
+            entity_id=f"plan/{plan_id}", patient_id=patient.id, site_id=patient.site_id,
+            new={
+                "schedule": schedule.id,
+                "visits": [{"visit": v.visit, "due_on": v.due_on} for v in visits],
+            },
+        )
+    ]  # fmt: skip
+
+
+def cancel_lead_in(
+    session: Session, actor: Actor, patient: Patient, given: Administration, at: datetime
+) -> list[dict[str, Any]]:
+    """The lead-in visits of the dose's plan not yet made are cancelled: the first dose on
+    ``given.at`` came first."""
+    rows = session.scalars(
+        select(FollowUpVisit).where(
+            FollowUpVisit.plan_id == given.plan_id,
+            FollowUpVisit.administration_id.is_(None),
+            FollowUpVisit.status == "scheduled",
+        )
+    ).all()
+    why = f"not made before the first dose on {clinic_day(given.at)}"
+    entries = []
+    for row in rows:
+        session.execute(
+            update(FollowUpVisit)
+            .where(FollowUpVisit.id == row.id)
+            .values(status="cancelled", note=why, version=row.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        entries.append(
+            audited(
+                actor, at=at, action="cancel", entity="follow_up_visit", entity_id=row.id,
+                patient_id=patient.id, site_id=patient.site_id,
+                old={"status": row.status}, new={"status": "cancelled", "note": why},
+            )
+        )  # fmt: skip
+    return entries
+
+
+def _add_visits(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    due: tuple[DueVisit, ...],
+    schedule_id: str,
+    at: datetime,
+    *,
+    administration_id: int | None = None,
+    plan_id: int | None = None,
+) -> list[FollowUpVisit]:
+    visits = [
+        FollowUpVisit(
+            patient_id=patient.id,
+            administration_id=administration_id,
+            plan_id=plan_id,
+            schedule_id=schedule_id,
+            schedule_version=follow_up_schedules().version,
+            visit=item.visit,
+            label=item.label,
+            due_on=item.due_on,
+            window_before_days=(item.due_on - item.earliest).days,
+            window_after_days=(item.latest - item.due_on).days,
+            status="scheduled",
+            created_by=actor.user_id,
+            created_at=at,
+            version=1,
+        )
+        for item in due
+    ]
+    session.add_all(visits)
+    session.flush()
+    return visits
 
 
 def _window(row: FollowUpVisit) -> tuple[date, date]:

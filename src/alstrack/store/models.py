@@ -297,6 +297,8 @@ class TreatmentPlanVersion(Base):
     administrations: Mapped[int] = mapped_column(Integer)
     interval_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     adjunct_therapies: Mapped[list[Any]] = mapped_column(json_type(), default=list)
+    # The follow-up schedule (domain/data/follow-up/schedules.yaml) its doses schedule.
+    follow_up_schedule: Mapped[str] = mapped_column(String(40), server_default="msc-post-dose")
     # The weight the dose and endotoxin limit were computed from, and where it came from.
     weight_kg: Mapped[float | None] = mapped_column(Float, nullable=True)
     weight_measured_on: Mapped[date | None] = mapped_column(Date, nullable=True)
@@ -539,7 +541,8 @@ class Administration(Base):
 
 
 class FollowUpVisit(Base):
-    """A visit a schedule anchors on an administration, with its window in days."""
+    """A visit a schedule anchors on an administration (after a dose) or on a plan's approval
+    (before the first dose), with its window in days."""
 
     __tablename__ = "follow_up_visits"
     __table_args__ = (Index("ix_follow_up_visits_patient", "patient_id", "due_on"),)
@@ -548,6 +551,7 @@ class FollowUpVisit(Base):
     administration_id: Mapped[int | None] = mapped_column(
         ForeignKey("administrations.id"), nullable=True
     )
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("treatment_plans.id"), nullable=True)
     schedule_id: Mapped[str] = mapped_column(String(40))
     schedule_version: Mapped[str] = mapped_column(String(40))
     visit: Mapped[str] = mapped_column(String(40))
@@ -555,7 +559,7 @@ class FollowUpVisit(Base):
     due_on: Mapped[date] = mapped_column(Date)
     window_before_days: Mapped[int] = mapped_column(Integer)
     window_after_days: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16))  # scheduled | done
+    status: Mapped[str] = mapped_column(String(16))  # scheduled | done | cancelled
     visited_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     visited_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -563,6 +567,35 @@ class FollowUpVisit(Base):
     protocol_deviation_id: Mapped[int | None] = mapped_column(
         ForeignKey("protocol_deviations.id"), nullable=True
     )
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class AdjunctSession(Base):
+    """A session of an adjunct therapy: planned from the plan (or recorded unplanned), held with
+    its day, provider and notes, or cancelled with a reason."""
+
+    __tablename__ = "adjunct_sessions"
+    __table_args__ = (Index("ix_adjunct_sessions_patient", "patient_id", "planned_on"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("treatment_plans.id"), nullable=True)
+    plan_version_number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    therapy: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    catalogue_version: Mapped[str] = mapped_column(String(80))
+    # Which of the sessions planned together, and how many were: 2 of 12.
+    number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    of_sessions: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    planned_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    status: Mapped[str] = mapped_column(String(16))  # planned | done | cancelled
+    held_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    provider: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    cancel_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)
