@@ -13,6 +13,7 @@ from sqlalchemy import select
 from alstrack.config import get_settings
 from alstrack.services import demo, users
 from alstrack.store.models import (
+    AdjunctSession,
     Administration,
     BedsideCheck,
     ChainOfIdentity,
@@ -40,8 +41,17 @@ def test_the_demo_gives_a_released_lot_after_two_bedside_checks_and_schedules_it
         checks = session.scalars(select(BedsideCheck)).all()
         visits = session.scalars(select(FollowUpVisit)).all()
         chains = session.scalars(select(ChainOfIdentity)).all()
+        sessions = session.scalars(select(AdjunctSession).order_by(AdjunctSession.id)).all()
     assert states == {"allogeneic": "administered"}
     assert len({check.by_user for check in checks}) == 2
     assert (given.dose_number, given.route) == (1, "intrathecal")
     assert min(visit.due_on for visit in visits) == date(2026, 11, 27)
     assert [chain.plan_id for chain in chains] == [given.plan_id]
+    # Weekly physiotherapy from the plan, planned from today; the first is held today.
+    assert [(s.planned_on, s.status) for s in sessions[:2]] == [
+        (date(2026, 11, 26), "done"),
+        (date(2026, 12, 3), "planned"),
+    ]
+    assert {(s.plan_id, s.therapy, s.of_sessions) for s in sessions} == {
+        (given.plan_id, "physiotherapy", 12)
+    }

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from alstrack.analysis.synthetic import SyntheticPatient, simulate_clinic
 from alstrack.domain import spirometry
 from alstrack.domain.eligibility.review import PLANNABLE
-from alstrack.services import consent_documents, plans, records, screenings, users
+from alstrack.services import adjuncts, consent_documents, plans, records, screenings, users
 from alstrack.services.assessments import (
     BODY_MEASUREMENT,
     INSTRUMENT_ASSESSMENT,
@@ -95,6 +95,7 @@ def load_demo(
             progress(1)
     staff = {name: users.authenticate(db, token) for name, token in tokens.items()}
     approved = _pathway(db, actor, staff, loaded)
+    _adjunct_sessions(db, staff, approved)
     load_products(db, staff, approved)
     return DemoResult(patients=patients, assessments=assessments, tokens=tokens)
 
@@ -262,7 +263,7 @@ _PLANS: tuple[dict[str, object], ...] = (
         "cells_per_kg": 1e6,
         "administrations": 2,
         "interval_days": 26,
-        "adjunct_therapies": [{"therapy": "physiotherapy"}],
+        "adjunct_therapies": [{"therapy": "physiotherapy", "sessions": 12, "every_days": 7}],
     },
     # A NurOwn-like schedule (phase 3, NCT03280056): 3 intrathecal doses of 125 x 10^6 cells 8
     # weeks apart. NurOwn's cells are induced MSC-NTF; these are plain autologous bone-marrow MSC.
@@ -273,7 +274,12 @@ _PLANS: tuple[dict[str, object], ...] = (
         "fixed_cells": 125e6,
         "administrations": 3,
         "interval_days": 56,
-        "adjunct_therapies": [{"therapy": "physiotherapy"}, {"therapy": "mri_checkup"}],
+        "adjunct_therapies": [
+            {"therapy": "physiotherapy", "sessions": 8, "every_days": 14},
+            {"therapy": "mri_checkup", "sessions": 2, "every_days": 182},
+        ],
+        # The patient's cells take weeks to grow: the lead-in measures the slope meanwhile.
+        "follow_up_schedule": "msc-lead-in",
     },
 )
 _ACCEPT = "Demo: reviewed with the patient's records; acceptable for treatment"
@@ -377,6 +383,22 @@ def _plan(
     made = plans.create_plan(db, physician, pid, content)
     approval = ApprovalIn(number=made.current_version, version=made.version)
     return plans.approve_plan(db, physician, made.id, approval)
+
+
+def _adjunct_sessions(db: Database, staff: dict[str, Actor], approved: list[plans.PlanOut]) -> None:
+    """The coordinator plans each plan's adjunct sessions from today; today's first is held."""
+    for plan in approved:
+        for therapy in plan.versions[-1].adjunct_therapies:
+            planned = adjuncts.plan_sessions(
+                db, staff["alice"], plan.id,
+                adjuncts.SessionPlanIn(therapy=therapy.therapy, first_on=today()),
+            )  # fmt: skip
+            if therapy.therapy == "physiotherapy":
+                held = adjuncts.SessionHeldIn(
+                    held_on=today(), provider="Demo physiotherapy service (synthetic)",
+                    notes="Gait and balance training", version=planned[0].version,
+                )  # fmt: skip
+                adjuncts.record_session(db, staff["chen"], planned[0].id, held)
 
 
 def write_tokens(path: Path, tokens: dict[str, str]) -> None:
