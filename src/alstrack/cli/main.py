@@ -11,6 +11,7 @@ from alstrack.cli.admin import db_app, token_app, user_app
 from alstrack.cli.common import console, database, err_console, user_errors
 from alstrack.cli.din import din_app
 from alstrack.cli.products import product_app
+from alstrack.cli.prognosis import prognosis_command
 from alstrack.cli.rules import rules_app
 from alstrack.cli.score import score_command
 from alstrack.cli.screen import screen_command
@@ -28,6 +29,7 @@ app = typer.Typer(
 )
 app.command("score")(score_command)
 app.command("screen")(screen_command)
+app.command("prognosis")(prognosis_command)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
