@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel
 
 from alstrack.api.deps import DB, MAX_ID, CurrentActor, Id, Offset
-from alstrack.services import audit_trail, patients, timeline
+from alstrack.services import audit_trail, outcomes, patients, timeline
 from alstrack.services.audit_trail import AuditEntryOut
+from alstrack.services.outcomes import PatientOutcomesOut
 from alstrack.services.patients import (
     HistoryIn,
     HistoryOut,
@@ -84,6 +85,15 @@ def get_timeline(patient_id: Id, db: DB, actor: CurrentActor) -> Response:
     # validate it again (the timeline is the most-read page of the API).
     body = timeline.timeline(db, actor, patient_id).model_dump_json()
     return Response(body, media_type="application/json")
+
+
+@router.get(
+    "/{patient_id}/outcomes",
+    summary="Observed beside expected without treatment: slopes with 95% intervals, observed "
+    "minus expected at 3, 6 and 12 months, stages, ENCALS survival",
+)
+def get_outcomes(patient_id: Id, db: DB, actor: CurrentActor) -> PatientOutcomesOut:
+    return outcomes.patient_outcomes(db, actor, patient_id)
 
 
 @router.get("/{patient_id}/audit")

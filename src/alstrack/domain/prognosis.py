@@ -125,6 +125,7 @@ class EncalsModel(_Frozen):
     coefficients: Coefficients
     baseline: Baseline
     input_limits: InputLimits
+    at_diagnosis_window_days: Annotated[int, Field(ge=0, le=365)]
     worked_example: WorkedExample
 
     @model_validator(mode="after")
