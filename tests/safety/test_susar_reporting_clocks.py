@@ -280,3 +280,61 @@ def test_a_susar_life_threatening_before_its_initial_report_needs_it_by_the_earl
         ("initial", date(2026, 11, 13)),
         ("full", date(2026, 11, 21)),
     ]
+
+
+def test_a_correction_that_downgrades_a_susar_keeps_its_clock_and_flags_the_report(
+    clinic: Any, event: Any, clock: Any
+) -> None:
+    susar = event(**MENINGITIS)  # aware 4 Nov: initial due 19 Nov, overdue on the 20th
+    [overdue] = reporting_status(clinic.db, clinic["chen"], on=date(2026, 11, 20))
+    assert (overdue.state, overdue.downgraded) == ("overdue", False)
+    unlikely = _correct(clinic, susar.id, susar.version, related_to_product="unlikely",
+                        related_to_procedure="unlikely")  # fmt: skip
+    assert unlikely.susar is False
+    [kept] = reporting_status(clinic.db, clinic["chen"], on=date(2026, 11, 20))
+    assert (kept.adverse_event_id, kept.report, kept.state, kept.downgraded) == (
+        unlikely.id, "initial", "overdue", True,
+    )  # fmt: skip
+    sent = ReportIn(report="initial", submitted_on=date(2026, 11, 20), submitted_to="MHRA")
+    record_report(clinic.db, clinic["chen"], unlikely.id, sent)
+    [late] = reporting_status(clinic.db, clinic["chen"], on=date(2026, 11, 20))
+    assert late.state == "late"
+
+
+def test_a_correction_counts_its_clock_from_the_day_its_information_arrived(
+    clinic: Any, event: Any, clock: Any
+) -> None:
+    expected = event(**(MENINGITIS | {"expectedness": "expected"}))
+    # Entered on 20 Nov, but the information came on 10 Nov: the 15 days run from the 10th.
+    susar = _correct(clinic, expected.id, expected.version, information_on=date(2026, 11, 10))
+    assert susar.information_on == date(2026, 11, 10)
+    [due] = reporting_status(clinic.db, clinic["chen"], on=date(2026, 11, 20))
+    assert due.due_on == date(2026, 11, 25)
+    with pytest.raises(InvalidInput) as caught:
+        _correct(clinic, susar.id, susar.version, information_on=date(2026, 11, 3))
+    assert caught.value.fields[0].field == "information_on"
+
+
+def test_an_upgrade_on_the_day_the_initial_report_went_needs_a_follow_up_after_it(
+    clinic: Any, event: Any, clock: Any
+) -> None:
+    clock.move_to(datetime(2026, 11, 8, 12, tzinfo=UTC), tick=False)
+    susar = event(**MENINGITIS)
+    initial = ReportIn(report="initial", submitted_on=date(2026, 11, 8), submitted_to="MHRA")
+    record_report(clinic.db, clinic["chen"], susar.id, initial)
+    worse = _correct(
+        clinic, susar.id, susar.version, grade=4,
+        serious_criteria=["hospitalisation", "life_threatening"],
+    )  # fmt: skip
+    status = reporting_status(clinic.db, clinic["chen"], on=date(2026, 11, 8))
+    assert [r.report for r in status] == ["initial", "follow_up", "full"]
+    with pytest.raises(InvalidInput, match="tells of the upgrade on 2026-11-08: not before it"):
+        record_report(
+            clinic.db, clinic["chen"], worse.id,
+            initial.model_copy(update={"report": "follow_up", "submitted_on": date(2026, 11, 7)}),
+        )  # fmt: skip
+    with pytest.raises(InvalidInput, match="the full report follows the initial one"):
+        record_report(
+            clinic.db, clinic["chen"], worse.id,
+            initial.model_copy(update={"report": "full", "submitted_on": date(2026, 11, 7)}),
+        )  # fmt: skip

@@ -206,12 +206,14 @@ def reports_due(
     """The expedited reports a SUSAR needs, each with its due day and state on ``on``.
 
     Day 0 is the day the clock starts: the awareness date, or for an event that became a SUSAR
-    (or fatal or life-threatening) through a correction, the day given by ``starts``. A report
-    is on time on its due day and overdue the day after. The first report of a kind submitted
-    counts. A SUSAR that became fatal or life-threatening after its initial report needs a
-    follow-up report on the 7-day clock from then, and the full report after it; one that
-    became so before its initial report needs that report by the earlier of its two clocks.
-    An event that is not a SUSAR needs none.
+    (or fatal or life-threatening) through a correction, the day given by ``starts`` (by
+    default, the event as it stands now). A clock once started stands: an event corrected so
+    that it no longer meets the criteria keeps the reports its history started (the service
+    flags them as downgraded). A report is on time on its due day and overdue the day after.
+    The first report of a kind submitted counts. A SUSAR that became fatal or life-threatening
+    on or after the day its initial report was sent needs a follow-up report on the 7-day clock
+    from then, and the full report after it; one that became so before its initial report needs
+    that report by the earlier of its two clocks. An event never a SUSAR needs none.
 
     >>> fatal = AdverseEventFacts(("death",), "probable", "not_related", "unexpected",
     ...                           date(2026, 11, 2))
@@ -226,18 +228,20 @@ def reports_due(
     [('initial', '2026-11-17', 'on_time'), ('follow_up', '2026-11-19', 'overdue'),
      ('full', '2026-11-27', 'due')]
     """
-    if not facts.susar(rules):
+    if starts is None:
+        starts = clock_starts([(facts, facts.aware_on)], rules)
+    if starts.susar_from is None:
         return ()
     first: dict[str, date] = {}
     for report, day in sorted(submitted, key=lambda item: item[1]):
         first.setdefault(report, day)
-    susar_from = (starts.susar_from if starts else None) or facts.aware_on
+    susar_from = starts.susar_from
     other_initial = susar_from + timedelta(days=rules.clocks.other.initial_days)
-    if not facts.fatal_or_life_threatening:
+    if starts.fatal_from is None:
         deadlines: list[tuple[Report, date]] = [("initial", other_initial)]
     else:
         clock = rules.clocks.fatal_or_life_threatening
-        fatal_from = max((starts.fatal_from if starts else None) or susar_from, susar_from)
+        fatal_from = max(starts.fatal_from, susar_from)
         fatal_initial = fatal_from + timedelta(days=clock.initial_days)
         full = fatal_initial + timedelta(days=clock.full_report_days_after_initial)
         if fatal_from == susar_from:
@@ -245,7 +249,7 @@ def reports_due(
         else:
             deadlines = [("initial", min(other_initial, fatal_initial))]
             sent = first.get("initial")
-            if sent is not None and sent < fatal_from:
+            if sent is not None and sent <= fatal_from:
                 deadlines.append(("follow_up", fatal_initial))
             deadlines.append(("full", full))
     return tuple(_judged(report, due, first.get(report), on) for report, due in deadlines)

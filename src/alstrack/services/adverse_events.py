@@ -94,6 +94,11 @@ class AdverseEventIn(BaseModel):
         default=None, ge=1, le=2**63 - 1, description="The dose it followed, if any"
     )
     description: Annotated[str, Field(max_length=4000)] | None = None
+    information_on: date | None = Field(
+        default=None,
+        description="For a correction: the day the new information it records reached the "
+        "program (default: the day it is recorded); a reporting clock it starts counts from then",
+    )
 
 
 class AdverseEventOut(RecordMeta):
@@ -111,6 +116,7 @@ class AdverseEventOut(RecordMeta):
     outcome: str
     administration_id: int | None
     description: str | None
+    information_on: date | None
     serious: bool
     susar: bool = Field(description="Serious, suspected related and unexpected")
     resolved: bool
@@ -152,17 +158,23 @@ class ReportDueOut(BaseModel):
     due_on: date
     state: Literal["due", "overdue", "on_time", "late"]
     submitted_on: date | None
+    downgraded: bool = Field(
+        description="Corrected since its clock started so that it no longer meets the criteria "
+        "that started it: the report still stands (tell the regulator in it)"
+    )
 
 
 def _prepare(session: Session, ctx: PatientContext, data: AdverseEventIn) -> dict[str, Any]:
     errors: list[FieldError] = []
     moment = today()
-    for name in ("onset_date", "aware_on", "resolution_date"):
+    for name in ("onset_date", "aware_on", "resolution_date", "information_on"):
         value = getattr(data, name)
         if value is not None and value > moment:
             errors.append(FieldError(name, "must not be in the future"))
     if data.aware_on < data.onset_date:
         errors.append(FieldError("aware_on", "must not be before the onset"))
+    if data.information_on is not None and data.information_on < data.aware_on:
+        errors.append(FieldError("information_on", "must not be before the awareness date"))
     if data.resolution_date is not None and data.resolution_date < data.onset_date:
         errors.append(FieldError("resolution_date", "must not be before the onset"))
     if (data.outcome in RESOLVED) != (data.resolution_date is not None):
@@ -229,6 +241,7 @@ def _present(row: AdverseEvent, ctx: PatientContext) -> AdverseEventOut:
         outcome=row.outcome,
         administration_id=row.administration_id,
         description=row.description,
+        information_on=row.information_on,
         serious=facts.serious,
         susar=facts.susar(reporting_rules()),
         resolved=row.outcome in RESOLVED,
@@ -264,23 +277,36 @@ def record_report(db: Database, actor: Actor, event_id: int, data: ReportIn) -> 
         row = _current(session, actor, event_id)
         facts = _facts(row)
         rules = reporting_rules()
-        if not facts.susar(rules):
+        chain = _chain(session, row)
+        starts = _starts(session, row, chain)
+        if starts.susar_from is None:
             raise StepRefused(
                 f"Adverse event {row.id} is not a SUSAR (serious, suspected related and "
-                "unexpected): it has no expedited report."
+                "unexpected), and never was: it has no expedited report."
             )
-        chain = _chain(session, row)
-        due = reports_due(
-            facts, _submitted(session, chain), today(), rules, _starts(session, row, chain)
-        )
-        needed = {report.report for report in due}
+        submitted = _submitted(session, chain)
+        due = reports_due(facts, submitted, today(), rules, starts)
+        needed = [report.report for report in due]
         if data.report not in needed:
-            raise InvalidInput.for_field(
-                "report", f"this SUSAR needs {', '.join(sorted(needed))} only"
-            )
+            raise InvalidInput.for_field("report", f"this SUSAR needs {', '.join(needed)} only")
         not_in_future("submitted_on", data.submitted_on, today())
         if data.submitted_on < row.aware_on:
             raise InvalidInput.for_field("submitted_on", "must not be before the awareness date")
+        # A follow-up reports the upgrade, and a full report completes an initial one.
+        if (
+            data.report == "follow_up"
+            and starts.fatal_from
+            and data.submitted_on < starts.fatal_from
+        ):
+            raise InvalidInput.for_field(
+                "submitted_on",
+                f"a follow-up report tells of the upgrade on {starts.fatal_from}: not before it",
+            )
+        sent_initial = min((day for kind, day in submitted if kind == "initial"), default=None)
+        if data.report == "full" and (sent_initial is None or data.submitted_on < sent_initial):
+            raise InvalidInput.for_field(
+                "submitted_on", "the full report follows the initial one: record that first"
+            )
         at = now()
         report = SafetyReport(
             adverse_event_id=row.id,
@@ -333,11 +359,16 @@ def reporting_status(
             if not actor.sees_site(site_id) or (site_code is not None and code != site_code):
                 continue
             facts = _facts(row)
-            if not facts.susar(rules):
-                continue
+            if row.supersedes_id is None and not facts.susar(rules):
+                continue  # never corrected, never a SUSAR: no history to read
             chain = _chain(session, row)
+            starts = _starts(session, row, chain)
             submitted = _submitted(session, chain)
-            for due in reports_due(facts, submitted, day, rules, _starts(session, row, chain)):
+            downgraded = starts.susar_from is not None and (
+                not facts.susar(rules)
+                or (starts.fatal_from is not None and not facts.fatal_or_life_threatening)
+            )
+            for due in reports_due(facts, submitted, day, rules, starts):
                 if state is None or due.state == state:
                     out.append(
                         ReportDueOut(
@@ -351,6 +382,7 @@ def reporting_status(
                             due_on=due.due_on,
                             state=due.state,
                             submitted_on=due.submitted_on,
+                            downgraded=downgraded,
                         )
                     )
         return sorted(out, key=lambda r: (r.due_on, r.adverse_event_id, REPORTS.index(r.report)))
@@ -423,14 +455,17 @@ def _chain(session: Session, row: AdverseEvent) -> list[int]:
 
 def _starts(session: Session, row: AdverseEvent, chain: list[int]) -> ClockStarts:
     """When the clocks start: the first version is known from the awareness date (the current
-    one: it may only move earlier), each correction from the clinic's day it was made."""
+    one: it may only move earlier), each correction from the day its information reached the
+    program (``information_on``), else the clinic's day it was recorded."""
     versions = session.scalars(
         select(AdverseEvent).where(AdverseEvent.id.in_(chain)).order_by(AdverseEvent.id)
     ).all()
     history = [
         (
             _facts(version),
-            row.aware_on if index == 0 else max(row.aware_on, clinic_day(version.entered_at)),
+            row.aware_on
+            if index == 0
+            else max(row.aware_on, version.information_on or clinic_day(version.entered_at)),
         )
         for index, version in enumerate(versions)
     ]

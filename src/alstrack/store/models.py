@@ -640,6 +640,9 @@ class AdverseEvent(RecordedMixin, Base):
         ForeignKey("administrations.id"), nullable=True
     )
     description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # A correction's new information reached the program that day (clocks it starts count
+    # from it); None: the day the version was recorded.
+    information_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class SafetyReport(Base):
