@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from alstrack.config import get_settings
 from alstrack.errors import Conflict, InvalidInput, PermissionDenied, StepRefused
+from alstrack.services import records
 from alstrack.services.adjunct_catalogue import adjunct_catalogue
 from alstrack.services.adjuncts import (
     SessionCancelIn,
@@ -30,7 +31,16 @@ from alstrack.services.adjuncts import (
     record_session,
 )
 from alstrack.services.consents import WithdrawalIn, withdraw
-from alstrack.services.plans import AdjunctIn, CloseIn, PlanOut, close_plan
+from alstrack.services.milestones import MILESTONE, MilestoneIn
+from alstrack.services.plans import (
+    AdjunctIn,
+    CloseIn,
+    PlanIn,
+    PlanOut,
+    PlanRevisionIn,
+    close_plan,
+    revise_plan,
+)
 from alstrack.store.models import AuditEntry
 
 Stored = Callable[[], dict[str, int]]
@@ -82,7 +92,7 @@ def test_sessions_are_planned_from_the_plan_and_fall_due_on_fixed_days(
         clinic.db, clinic["alice"], plan.id,
         SessionPlanIn(therapy="mri_checkup", first_on=date(2027, 2, 1)),
     )  # fmt: skip
-    assert (mri.number, mri.of, mri.planned_on) == (1, 1, date(2027, 2, 1))
+    assert (mri.number, mri.of, mri.planned_on) == (1, None, date(2027, 2, 1))
 
 
 def test_a_session_is_held_with_day_provider_and_notes_or_cancelled_with_a_reason(
@@ -400,3 +410,76 @@ def test_sessions_go_through_the_api(
     upcoming = alice.get("/adjunct-sessions", params={"state": "planned", "site": "NORTH"})
     assert [s["planned_on"] for s in upcoming.json()] == ["2026-11-15"]
     assert alice.get("/adjunct-sessions", params={"state": "late"}).status_code == 422
+
+
+def test_the_plans_number_of_sessions_bounds_those_planned_and_held(
+    clinic: Any, maria: Any, approved: Callable[..., PlanOut], clock: Any
+) -> None:
+    plan = approved(
+        adjunct_therapies=[AdjunctIn(therapy="physiotherapy", sessions=2, every_days=7)]
+    )
+    first, second = _plan_physio(clinic, plan, date(2026, 11, 1))
+    record_session(
+        clinic.db, clinic["nina"], first.id,
+        SessionHeldIn(held_on=date(2026, 11, 1), provider="Physio", version=1),
+    )  # fmt: skip
+    cancel_session(clinic.db, clinic["alice"], second.id, SessionCancelIn(reason="Ill", version=1))
+    [again] = _plan_physio(clinic, plan, date(2026, 11, 10))  # the cancelled one's place
+    assert (again.number, again.of, again.planned_on) == (2, 2, date(2026, 11, 10))
+    record_session(
+        clinic.db, clinic["nina"], again.id,
+        SessionHeldIn(held_on=date(2026, 11, 1), provider="Physio", version=1),
+    )  # fmt: skip
+    with pytest.raises(StepRefused, match="The plan's 2 physiotherapy sessions are all held"):
+        _plan_physio(clinic, plan, date(2026, 11, 20))
+
+
+def test_closing_or_revising_the_plan_cancels_the_sessions_it_no_longer_asks_for(
+    clinic: Any, maria: Any, plan: PlanOut
+) -> None:
+    physio = _plan_physio(clinic, plan)
+    [mri] = plan_sessions(
+        clinic.db, clinic["alice"], plan.id,
+        SessionPlanIn(therapy="mri_checkup", first_on=date(2027, 2, 1)),
+    )  # fmt: skip
+    current = plan.versions[-1]
+    revised = revise_plan(
+        clinic.db, clinic["alice"], plan.id,
+        PlanRevisionIn(
+            plan=PlanIn(screening_id=current.screening_id, cell_source="allogeneic_uc_msc",
+                        route="intrathecal", dose_basis="per_kg", cells_per_kg=1e6,
+                        administrations=3, interval_days=28, adjunct_therapies=[PHYSIO]),
+            version=plan.version, reason="MRI not needed",
+        ),
+    )  # fmt: skip
+    states = {s.id: s for s in patient_sessions(clinic.db, clinic["nina"], maria.patient_id)}
+    assert states[mri.id].state == "cancelled"
+    assert states[mri.id].cancel_reason == "plan revised to version 2: MRI not needed"
+    assert {states[s.id].state for s in physio} == {"planned"}
+    close_plan(clinic.db, clinic["alice"], plan.id, CloseIn(version=revised.version, reason="Stop"))
+    states = {s.id: s for s in patient_sessions(clinic.db, clinic["nina"], maria.patient_id)}
+    assert {states[s.id].state for s in physio} == {"cancelled"}
+    assert states[physio[0].id].cancel_reason == "plan closed: Stop"
+
+
+def test_sessions_after_a_death_are_neither_due_nor_held(
+    clinic: Any, maria: Any, plan: PlanOut, clock: Any
+) -> None:
+    _, second, _ = _plan_physio(clinic, plan)  # 3, 10 and 17 Nov
+    clock.move_to(NOW + timedelta(days=20), tick=False)
+    records.add(
+        clinic.db, clinic["alice"], MILESTONE, maria.patient_id,
+        MilestoneIn(kind="death", occurred_on=date(2026, 11, 8)),
+    )  # fmt: skip
+    states = [s.state for s in patient_sessions(clinic.db, clinic["nina"], maria.patient_id)]
+    assert states == ["overdue", "patient_died", "patient_died"]
+    with pytest.raises(InvalidInput, match=r"after the patient's recorded death \(2026-11-08\)"):
+        record_session(
+            clinic.db, clinic["nina"], second.id,
+            SessionHeldIn(held_on=date(2026, 11, 10), provider="Physio", version=1),
+        )  # fmt: skip
+    with pytest.raises(StepRefused, match="died on 2026-11-08"):
+        plan_sessions(
+            clinic.db, clinic["alice"], plan.id,
+            SessionPlanIn(therapy="mri_checkup", first_on=date(2026, 11, 21)),
+        )  # fmt: skip

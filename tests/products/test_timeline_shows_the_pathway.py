@@ -81,7 +81,7 @@ def test_the_timeline_shows_each_step_of_the_pathway_in_date_order(
         "Adverse event: Post-lumbar puncture headache, grade 2, outcome recovering"
     )
     assert summaries[4] == "Day 1 visit"
-    assert summaries[5] == "Physiotherapy session 1 of 1 (Northgate physio)"
+    assert summaries[5] == "Physiotherapy session 1 (Northgate physio)"
     dose = next(e for e in shown.events if e.type == "administration")
     assert dose.record_id == given.id
 

@@ -18,7 +18,7 @@ from alstrack.errors import InvalidInput
 
 __all__ = ["SessionState", "load_own_catalogue", "session_dates", "session_state", "with_own"]
 
-SessionState = Literal["planned", "due", "overdue", "done", "cancelled"]
+SessionState = Literal["planned", "due", "overdue", "done", "cancelled", "patient_died"]
 
 
 def load_own_catalogue(path: Path) -> AdjunctCatalogue:
@@ -67,10 +67,15 @@ def session_dates(first_on: date, sessions: int, every_days: int | None) -> tupl
 
 
 def session_state(
-    planned_on: date | None, held_on: date | None, cancelled: bool, on: date
+    planned_on: date | None,
+    held_on: date | None,
+    cancelled: bool,
+    on: date,
+    died_on: date | None = None,
 ) -> SessionState:
     """Where a session stands on day ``on``: cancelled; done once held (a session held after
-    ``on`` is not yet held on that day); else planned before its day, due on it, overdue after.
+    ``on`` is not yet held on that day); patient_died if planned after a death recorded by
+    ``on``; else planned before its day, due on it, overdue after.
 
     >>> d = date(2026, 12, 1)
     >>> [session_state(d, None, False, d + timedelta(days=k)) for k in (-1, 0, 1)]
@@ -85,6 +90,8 @@ def session_state(
     if planned_on is None:
         # An unplanned session is recorded as held; asked for a day before it, it is not yet.
         return "planned"
+    if died_on is not None and died_on <= on and planned_on > died_on:
+        return "patient_died"
     if on < planned_on:
         return "planned"
     return "due" if on == planned_on else "overdue"

@@ -25,6 +25,7 @@ from alstrack.services.consents import require_consent
 from alstrack.services.context import (
     Actor,
     audited,
+    clinic_day,
     load_of_patient,
     load_patient,
     not_in_future,
@@ -32,7 +33,7 @@ from alstrack.services.context import (
     require_reason,
     today,
 )
-from alstrack.services.visits import site_code_of
+from alstrack.services.visits import deaths, not_after_death, site_code_of
 from alstrack.store import audit
 from alstrack.store.db import Database
 from alstrack.store.models import (
@@ -53,6 +54,7 @@ __all__ = [
     "SessionPlanIn",
     "UnplannedSessionIn",
     "add_session",
+    "cancel_planned_sessions",
     "cancel_session",
     "catalogue",
     "list_sessions",
@@ -164,24 +166,36 @@ def plan_sessions(
         if data.first_on < day:
             raise InvalidInput.for_field("first_on", f"must be today ({day}) or later")
         require_consent(session, patient, day, "planning adjunct therapy sessions")
+        died_on = deaths(session, [patient.id]).get(patient.id)
+        if died_on is not None:
+            raise StepRefused(f"Patient {patient.study_id} died on {died_on}.")
         entry = _entry_of(version, data.therapy, data.detail, adjunct_catalogue())
         detail = entry.get("detail")
-        pending = session.scalar(
-            select(AdjunctSession.id).where(
+        earlier = session.execute(
+            select(AdjunctSession.id, AdjunctSession.status).where(
                 AdjunctSession.plan_id == plan.id,
                 AdjunctSession.therapy == entry["therapy"],
                 AdjunctSession.detail.is_(None)
                 if detail is None
                 else AdjunctSession.detail == detail,
-                AdjunctSession.status == "planned",
+                AdjunctSession.status != "cancelled",
             )
-        )
-        if pending is not None:
+        ).all()
+        pending = [session_id for session_id, status in earlier if status == "planned"]
+        if pending:
             raise StepRefused(
                 f"{entry['therapy']} sessions of treatment plan {plan.id} are planned already "
-                f"(session {pending}); record or cancel them before planning more."
+                f"(session {pending[0]}); record or cancel them before planning more."
             )
-        count = entry.get("sessions") or 1
+        # The plan's number of sessions bounds those held and planned; cancelled ones free
+        # their places. A plan that gives no number has one session planned at a time.
+        total = entry.get("sessions")
+        count = 1 if total is None else total - len(earlier)
+        if count < 1:
+            raise StepRefused(
+                f"The plan's {total} {entry['therapy']} sessions are all held; revise the plan "
+                "to give more."
+            )
         at = now()
         rows = [
             AdjunctSession(
@@ -191,8 +205,8 @@ def plan_sessions(
                 therapy=entry["therapy"],
                 detail=detail,
                 catalogue_version=adjunct_catalogue().version,
-                number=number,
-                of_sessions=count,
+                number=len(earlier) + number,
+                of_sessions=total,
                 planned_on=planned_on,
                 status="planned",
                 created_by=actor.user_id,
@@ -214,7 +228,7 @@ def plan_sessions(
                     new={
                         "plan_id": plan.id, "plan_version_number": version.number,
                         "therapy": row.therapy, "detail": row.detail, "number": row.number,
-                        "of": count, "planned_on": row.planned_on,
+                        "of": total, "planned_on": row.planned_on,
                     },
                 )
                 for row in rows
@@ -233,6 +247,7 @@ def record_session(
         row, patient = _load_planned(session, actor, session_id)
         day = today()
         not_in_future("held_on", data.held_on, day)
+        not_after_death(session, patient.id, "held_on", data.held_on)
         require_consent(session, patient, data.held_on, "an adjunct therapy session")
         values: dict[str, Any] = {
             "status": "done",
@@ -276,6 +291,7 @@ def add_session(
         patient = load_patient(session, actor, patient_id, lock=True)
         day = today()
         not_in_future("held_on", data.held_on, day)
+        not_after_death(session, patient.id, "held_on", data.held_on)
         require_consent(session, patient, data.held_on, "an adjunct therapy session")
         at = now()
         row = AdjunctSession(
@@ -326,7 +342,8 @@ def patient_sessions(
         rows = list(
             session.scalars(select(AdjunctSession).where(AdjunctSession.patient_id == patient_id))
         )
-        return [_present(row, patient, code, day) for row in sorted(rows, key=_day_key)]
+        died_on = deaths(session, [patient_id]).get(patient_id)
+        return [_present(row, patient, code, day, died_on) for row in sorted(rows, key=_day_key)]
 
 
 def list_sessions(
@@ -354,11 +371,53 @@ def list_sessions(
             for row, patient, code in session.execute(stmt).all()
             if actor.sees_site(patient.site_id)
         ]
+        died = deaths(session, {patient.id for _, patient, _ in found})
         out = [
-            _present(row, patient, code, day)
+            _present(row, patient, code, day, died.get(patient.id))
             for row, patient, code in sorted(found, key=lambda item: _day_key(item[0]))
         ]
         return [s for s in out if state is None or s.state == state]
+
+
+def cancel_planned_sessions(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    plan_id: int,
+    why: str,
+    *,
+    keep: set[tuple[str, str | None]] | None = None,
+) -> list[dict[str, Any]]:
+    """Cancel the plan's planned sessions (all, or those of a therapy not in ``keep``), with
+    why; one audit entry each. For a plan closed or revised."""
+    rows = session.scalars(
+        select(AdjunctSession).where(
+            AdjunctSession.plan_id == plan_id, AdjunctSession.status == "planned"
+        )
+    ).all()
+    at = now()
+    entries = []
+    for row in rows:
+        if keep is not None and (row.therapy, row.detail) in keep:
+            continue
+        values: dict[str, Any] = {
+            "status": "cancelled",
+            "cancel_reason": why,
+            "recorded_by": actor.user_id,
+            "recorded_at": at,
+        }
+        update_versioned(
+            session, AdjunctSession, AdjunctSession.id == row.id, row.version, values,
+            f"Adjunct session {row.id}",
+        )  # fmt: skip
+        entries.append(
+            audited(
+                actor, at=at, action="cancel", entity="adjunct_session", entity_id=row.id,
+                patient_id=patient.id, site_id=patient.site_id,
+                old={"status": "planned"}, new=values, reason=why,
+            )
+        )  # fmt: skip
+    return entries
 
 
 def _approved_current(session: Session, plan: TreatmentPlan) -> TreatmentPlanVersion:
@@ -462,7 +521,13 @@ def _day_key(row: AdjunctSession) -> tuple[date, int]:
     return (day, row.id)
 
 
-def _present(row: AdjunctSession, patient: Patient, site_code: str, on: date) -> AdjunctSessionOut:
+def _present(
+    row: AdjunctSession,
+    patient: Patient,
+    site_code: str,
+    on: date,
+    died_on: date | None = None,
+) -> AdjunctSessionOut:
     therapy = adjunct_catalogue().find(row.therapy)
     return AdjunctSessionOut(
         id=row.id,
@@ -481,6 +546,13 @@ def _present(row: AdjunctSession, patient: Patient, site_code: str, on: date) ->
         provider=row.provider,
         notes=row.notes,
         cancel_reason=row.cancel_reason,
-        state=session_state(row.planned_on, row.held_on, row.status == "cancelled", on),
+        state=session_state(
+            row.planned_on,
+            row.held_on,
+            row.status == "cancelled"
+            and (row.recorded_at is None or clinic_day(row.recorded_at) <= on),
+            on,
+            died_on,
+        ),
         version=row.version,
     )

@@ -15,8 +15,10 @@ from alstrack.services.assessments import RecordMeta, meta
 from alstrack.services.context import not_in_future, today
 from alstrack.services.records import PatientContext, RecordKind
 from alstrack.store.models import (
+    AdjunctSession,
     BodyMeasurement,
     DrugCourse,
+    FollowUpVisit,
     InstrumentAssessment,
     Milestone,
     SpirometryTest,
@@ -88,6 +90,21 @@ def _latest_record_after(session: Session, patient_id: int, on: date) -> date | 
             )
         )
         for model, column in dated
+    ]
+    # Visits made and adjunct sessions held are dated records too (they have no status column).
+    latest += [
+        session.scalar(
+            select(func.max(FollowUpVisit.visited_on)).where(
+                FollowUpVisit.patient_id == patient_id, FollowUpVisit.visited_on > on
+            )
+        ),
+        session.scalar(
+            select(func.max(AdjunctSession.held_on)).where(
+                AdjunctSession.patient_id == patient_id,
+                AdjunctSession.status == "done",
+                AdjunctSession.held_on > on,
+            )
+        ),
     ]
     found = [d for d in latest if d is not None]
     return max(found) if found else None

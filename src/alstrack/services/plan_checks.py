@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alstrack.domain.eligibility.review import PLANNABLE
+from alstrack.domain.follow_up import follow_up_schedules
 from alstrack.domain.plan_readiness import lumbar_puncture_checks, screening_unfit, weight_too_old
 from alstrack.domain.plans import (
     CellSource,
@@ -163,6 +164,10 @@ def _check_catalogues(row: TreatmentPlanVersion, what: str) -> CellSource:
         problems.append(
             f"K for {row.route} is now {route.endotoxin_k_eu_per_kg:g} EU/kg, not the "
             f"{row.endotoxin_k_eu_per_kg:g} EU/kg its endotoxin limit was computed with"
+        )
+    if row.follow_up_schedule not in {s.id for s in follow_up_schedules().schedules}:
+        problems.append(
+            f"follow-up schedule {row.follow_up_schedule!r} is no longer in the schedules file"
         )
     unknown = [
         a["therapy"] for a in row.adjunct_therapies if not adjunct_catalogue().find(a["therapy"])

@@ -6,7 +6,10 @@ its own approval. The plan row's `version` is a different counter: its *record v
 back with every change so that a stale write loses (optimistic concurrency). Approval is a
 physician's signature meaning "approved"; an approved autologous plan opens a collection order,
 and a plan whose follow-up schedule has lead-in visits schedules them from the approval's day.
-A patient has one active (draft or approved) plan at a time.
+A patient has one active (draft or approved) plan at a time. Closing a plan cancels its open
+collection orders, its lead-in visits not yet made and its planned adjunct sessions; a revision
+cancels those orders, the lead-in visits if it changes the schedule, and the planned sessions of
+a therapy it drops.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from alstrack.domain.plans import (
 )
 from alstrack.errors import Conflict, FieldError, InvalidInput, StepRefused
 from alstrack.services.adjunct_catalogue import adjunct_catalogue
+from alstrack.services.adjuncts import cancel_planned_sessions
 from alstrack.services.collection_orders import cancel_open_orders, order_collection
 from alstrack.services.context import (
     Actor,
@@ -52,7 +56,7 @@ from alstrack.services.plan_checks import (
 )
 from alstrack.services.plan_views import PlanOut, PlanVersionOut, present_plan
 from alstrack.services.signatures import sign
-from alstrack.services.visits import schedule_before_first_dose
+from alstrack.services.visits import cancel_visits, pending_lead_in, schedule_before_first_dose
 from alstrack.store import audit
 from alstrack.store.db import Database
 from alstrack.store.models import BodyMeasurement, Patient, TreatmentPlan, TreatmentPlanVersion
@@ -231,6 +235,11 @@ def revise_plan(db: Database, actor: Actor, plan_id: int, data: PlanRevisionIn) 
         ]
         why = f"plan revised to version {number}: {reason}"
         entries += cancel_open_orders(session, actor, plan, patient, why, at)
+        if content["follow_up_schedule"] != old["follow_up_schedule"]:
+            lead_in = pending_lead_in(session, plan.id)
+            entries += cancel_visits(session, actor, patient, lead_in, why, at)
+        kept = {(a["therapy"], a.get("detail")) for a in content["adjunct_therapies"]}
+        entries += cancel_planned_sessions(session, actor, patient, plan.id, why, keep=kept)
         audit.record(session, entries)
         session.refresh(plan)
         return present_plan(session, plan, actor)
@@ -324,6 +333,11 @@ def close_plan(db: Database, actor: Actor, plan_id: int, data: CloseIn) -> PlanO
             )
         ]
         entries += cancel_open_orders(session, actor, plan, patient, reason, at)
+        why = f"plan closed: {reason}"
+        entries += cancel_visits(
+            session, actor, patient, pending_lead_in(session, plan.id), why, at
+        )
+        entries += cancel_planned_sessions(session, actor, patient, plan.id, why)
         audit.record(session, entries)
         session.refresh(plan)
         return present_plan(session, plan, actor)

@@ -301,11 +301,11 @@ def _pathway(session: Session, actor: Actor, patient_id: int) -> list[TimelineEv
             assert held_session.held_on is not None
             found = therapies.find(held_session.therapy)
             name = held_session.detail or (found.label if found else held_session.therapy)
-            which = (
-                f" {held_session.number} of {held_session.of_sessions}"
-                if held_session.number is not None
-                else ""
-            )
+            which = ""
+            if held_session.number is not None:
+                which = f" {held_session.number}"
+                if held_session.of_sessions is not None:
+                    which += f" of {held_session.of_sessions}"
             events.append(
                 TimelineEvent(
                     date=held_session.held_on,

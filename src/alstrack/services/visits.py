@@ -13,7 +13,7 @@ allowed. The assessments of a visit are the registry's ordinary records
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
@@ -60,10 +60,13 @@ __all__ = [
     "VisitIn",
     "VisitOut",
     "add_unscheduled_visit",
-    "cancel_lead_in",
+    "cancel_visits",
+    "end_lead_in",
     "list_protocol_deviations",
     "list_visits",
+    "not_after_death",
     "patient_visits",
+    "pending_lead_in",
     "present_visit",
     "record_visit",
     "schedule_after_dose",
@@ -124,6 +127,7 @@ def record_visit(db: Database, actor: Actor, visit_id: int, data: VisitIn) -> Vi
                 f"Visit {row.id} was cancelled ({row.note}); record an unscheduled visit instead."
             )
         not_in_future("visited_on", data.visited_on, today())
+        not_after_death(session, row.patient_id, "visited_on", data.visited_on)
         given = session.get(Administration, row.administration_id or 0)
         if given is not None and data.visited_on < clinic_day(given.at):
             raise InvalidInput.for_field(
@@ -193,6 +197,7 @@ def add_unscheduled_visit(
     with db.transaction() as session:
         patient = load_patient(session, actor, patient_id, lock=True)
         not_in_future("visited_on", data.visited_on, today())
+        not_after_death(session, patient.id, "visited_on", data.visited_on)
         at = now()
         row = FollowUpVisit(
             patient_id=patient.id,
@@ -305,7 +310,8 @@ def present_visit(
             latest,
             row.visited_on,
             on,
-            cancelled=row.status == "cancelled",
+            cancelled=row.status == "cancelled"
+            and (row.recorded_at is None or clinic_day(row.recorded_at) <= on),
             died_on=died_on,
         ),
         note=row.note,
@@ -324,26 +330,47 @@ def deaths(session: Session, patient_ids: Iterable[int] | None = None) -> dict[i
     return {patient_id: day for patient_id, day in session.execute(stmt)}
 
 
+def not_after_death(session: Session, patient_id: int, field: str, day: date) -> None:
+    """InvalidInput on ``field`` if the patient's recorded death came before ``day``."""
+    died_on = deaths(session, [patient_id]).get(patient_id)
+    if died_on is not None and day > died_on:
+        raise InvalidInput.for_field(
+            field, f"must not be after the patient's recorded death ({died_on})"
+        )
+
+
 def schedule_after_dose(
     session: Session, actor: Actor, patient: Patient, given: Administration, schedule_id: str
 ) -> tuple[list[FollowUpVisit], list[dict[str, Any]]]:
     """The visits after one dose, by the plan's schedule, and their audit entry; the first
-    dose also cancels the plan's lead-in visits not yet made."""
-    schedule = follow_up_schedules().get(schedule_id)
+    dose also closes the plan's lead-in (``end_lead_in``).
+
+    A dose given is recorded whatever happened to the schedules file: a schedule since removed
+    from it is replaced by the default one, and the audit entry says so.
+    """
+    schedules = follow_up_schedules()
+    note = None
+    try:
+        schedule = schedules.get(schedule_id)
+    except InvalidInput:
+        schedule = schedules.get()
+        note = f"the plan's schedule {schedule_id!r} is no longer in the schedules file"
     at = given.recorded_at
     visits = _add_visits(
         session, actor, patient, visits_after(schedule, clinic_day(given.at)), schedule.id, at,
         administration_id=given.id,
     )  # fmt: skip
+    new: dict[str, Any] = {"visits": [{"visit": v.visit, "due_on": v.due_on} for v in visits]}
+    if note:
+        new |= {"schedule": schedule.id, "note": f"{note}; the default schedule was used"}
     entries = [
         audited(
             actor, at=at, action="schedule", entity="follow_up_visits", entity_id=given.id,
-            patient_id=patient.id, site_id=patient.site_id,
-            new={"visits": [{"visit": v.visit, "due_on": v.due_on} for v in visits]},
+            patient_id=patient.id, site_id=patient.site_id, new=new,
         )
     ]  # fmt: skip
     if given.dose_number == 1:
-        entries += cancel_lead_in(session, actor, patient, given, at)
+        entries += end_lead_in(session, actor, patient, given)
     return visits, entries
 
 
@@ -384,35 +411,90 @@ def schedule_before_first_dose(
     ]  # fmt: skip
 
 
-def cancel_lead_in(
-    session: Session, actor: Actor, patient: Patient, given: Administration, at: datetime
+def end_lead_in(
+    session: Session, actor: Actor, patient: Patient, given: Administration
 ) -> list[dict[str, Any]]:
-    """The lead-in visits of the dose's plan not yet made are cancelled: the first dose on
-    ``given.at`` came first."""
+    """At the first dose: the plan's lead-in visits whose window is still open or not yet open
+    are cancelled as of the dose (they can no longer come before treatment); those whose window
+    closed stay missed. Any lead-in visit not made is a protocol deviation (lead_in_incomplete)."""
     rows = session.scalars(
-        select(FollowUpVisit).where(
+        select(FollowUpVisit)
+        .where(
             FollowUpVisit.plan_id == given.plan_id,
             FollowUpVisit.administration_id.is_(None),
             FollowUpVisit.status == "scheduled",
         )
+        .order_by(FollowUpVisit.due_on)
     ).all()
-    why = f"not made before the first dose on {clinic_day(given.at)}"
+    if not rows:
+        return []
+    day = clinic_day(given.at)
+    at = given.recorded_at
+    open_rows = [row for row in rows if _window(row)[1] >= day]
+    entries = cancel_visits(
+        session, actor, patient, open_rows, f"not made before the first dose on {day}", given.at
+    )
+    missed = ", ".join(
+        f"{row.label} ({'cancelled' if row in open_rows else 'missed'})" for row in rows
+    )
+    deviation = ProtocolDeviation(
+        patient_id=patient.id,
+        kind="lead_in_incomplete",
+        description=f"First dose on {day} with lead-in visits not made: {missed}",
+        recorded_by=actor.user_id,
+        recorded_at=at,
+    )
+    session.add(deviation)
+    session.flush()
+    entries.append(
+        audited(
+            actor, at=at, action="create", entity="protocol_deviation", entity_id=deviation.id,
+            patient_id=patient.id, site_id=patient.site_id,
+            new={"kind": deviation.kind, "description": deviation.description},
+        )
+    )  # fmt: skip
+    return entries
+
+
+def cancel_visits(
+    session: Session,
+    actor: Actor,
+    patient: Patient,
+    rows: Sequence[FollowUpVisit],
+    why: str,
+    as_of: datetime,
+) -> list[dict[str, Any]]:
+    """Cancel visits not made, as of ``as_of`` (their state stays as it was before that day),
+    with why; one audit entry each."""
     entries = []
     for row in rows:
         session.execute(
             update(FollowUpVisit)
             .where(FollowUpVisit.id == row.id)
-            .values(status="cancelled", note=why, version=row.version + 1)
+            .values(status="cancelled", note=why, recorded_at=as_of, version=row.version + 1)
             .execution_options(synchronize_session=False)
         )
         entries.append(
             audited(
-                actor, at=at, action="cancel", entity="follow_up_visit", entity_id=row.id,
+                actor, at=now(), action="cancel", entity="follow_up_visit", entity_id=row.id,
                 patient_id=patient.id, site_id=patient.site_id,
                 old={"status": row.status}, new={"status": "cancelled", "note": why},
             )
         )  # fmt: skip
     return entries
+
+
+def pending_lead_in(session: Session, plan_id: int) -> list[FollowUpVisit]:
+    """The plan's lead-in visits not yet made nor cancelled."""
+    return list(
+        session.scalars(
+            select(FollowUpVisit).where(
+                FollowUpVisit.plan_id == plan_id,
+                FollowUpVisit.administration_id.is_(None),
+                FollowUpVisit.status == "scheduled",
+            )
+        )
+    )
 
 
 def _add_visits(
