@@ -13,7 +13,9 @@ from fastapi import APIRouter, status
 
 from alstrack.api.deps import DB, CurrentActor, Id
 from alstrack.services import adverse_events
+from alstrack.services import safety_report as safety_reports
 from alstrack.services.adverse_events import AdverseEventOut, ReportDueOut, ReportIn, ReportOut
+from alstrack.services.safety_report import SafetyReportOut
 
 router = APIRouter(tags=["safety"])
 
@@ -55,3 +57,14 @@ def list_adverse_events(
     return adverse_events.list_adverse_events(
         db, actor, din=din, route=route, unresolved=unresolved
     )
+
+
+@router.get(
+    "/safety/report",
+    summary="Adverse events of treated patients by route and cell source, with exact 95% "
+    "intervals; every serious event listed",
+)
+def safety_report(
+    db: DB, actor: CurrentActor, on: date | None = None, site: str | None = None
+) -> SafetyReportOut:
+    return safety_reports.safety_report(db, actor, on=on, site_code=site)
