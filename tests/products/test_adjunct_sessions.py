@@ -483,3 +483,20 @@ def test_sessions_after_a_death_are_neither_due_nor_held(
             clinic.db, clinic["alice"], plan.id,
             SessionPlanIn(therapy="mri_checkup", first_on=date(2026, 11, 21)),
         )  # fmt: skip
+
+
+def test_a_planned_session_is_not_held_before_it_was_planned(
+    clinic: Any, maria: Any, plan: PlanOut, stored: Stored
+) -> None:
+    [first, *_] = _plan_physio(clinic, plan)
+    before = stored()
+    with pytest.raises(InvalidInput) as caught:
+        record_session(
+            clinic.db, clinic["nina"], first.id,
+            SessionHeldIn(held_on=date(2026, 10, 30), provider="Physio", version=1),
+        )  # fmt: skip
+    assert caught.value.fields[0].field == "held_on"
+    assert caught.value.fields[0].message.startswith(
+        "must not be before the session was planned (2026-11-01)"
+    )
+    assert stored() == before

@@ -148,3 +148,15 @@ def test_visits_go_through_the_api(clinic: Any, api: Any, maria: Any, given: Any
     assert bad.status_code == 422
     mine = nina.get(f"/patients/{maria.patient_id}/follow-up-visits", params={"on": "2026-11-04"})
     assert [v["state"] for v in mine.json()][:2] == ["done_outside_window", "upcoming"]
+
+
+def test_an_unscheduled_visit_needs_the_consent_that_holds_on_its_day(
+    clinic: Any, maria: Any, given: Any, stored: Stored
+) -> None:
+    before = stored()
+    with pytest.raises(StepRefused, match="no valid consent for a follow-up visit on 2020-01-01"):
+        add_unscheduled_visit(
+            clinic.db, clinic["nina"], maria.patient_id,
+            UnscheduledVisitIn(visited_on=date(2020, 1, 1), reason="Typed the wrong year"),
+        )  # fmt: skip
+    assert stored() == before

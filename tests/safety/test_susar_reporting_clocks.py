@@ -338,3 +338,22 @@ def test_an_upgrade_on_the_day_the_initial_report_went_needs_a_follow_up_after_i
             clinic.db, clinic["chen"], worse.id,
             initial.model_copy(update={"report": "full", "submitted_on": date(2026, 11, 7)}),
         )  # fmt: skip
+
+
+def test_an_upgrade_on_the_day_of_awareness_after_the_initial_report_still_needs_a_follow_up(
+    clinic: Any, event: Any
+) -> None:
+    today = date(2026, 11, 20)
+    susar = event(**(MENINGITIS | {"onset_date": today, "aware_on": today}))
+    initial = ReportIn(report="initial", submitted_on=today, submitted_to="MHRA")
+    record_report(clinic.db, clinic["chen"], susar.id, initial)
+    _correct(
+        clinic, susar.id, susar.version, grade=4, onset_date=today, aware_on=today,
+        serious_criteria=["hospitalisation", "life_threatening"],
+    )  # fmt: skip
+    status = reporting_status(clinic.db, clinic["chen"], on=today)
+    assert [(r.report, r.due_on) for r in status] == [
+        ("initial", date(2026, 11, 27)),
+        ("follow_up", date(2026, 11, 27)),
+        ("full", date(2026, 12, 5)),
+    ]

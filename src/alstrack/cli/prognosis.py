@@ -56,7 +56,14 @@ def prognosis_command(
     fvc: Annotated[
         float, typer.Option("--fvc", metavar="PCT", help="FVC at diagnosis, % predicted.")
     ],
-    onset: Annotated[Onset, typer.Option("--onset", help="Region of onset.")],
+    onset: Annotated[
+        Onset,
+        typer.Option(
+            "--onset",
+            help="Region of onset: bulbar, or spinal for limb, trunk, respiratory or generalised "
+            "onset.",
+        ),
+    ],
     definite: Annotated[
         bool, typer.Option("--definite", help="Definite ALS (revised El Escorial).")
     ] = False,

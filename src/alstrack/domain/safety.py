@@ -155,10 +155,13 @@ class AdverseEventFacts:
 
 @dataclass(frozen=True)
 class ClockStarts:
-    """When the program first knew the event was a SUSAR, and a fatal or life-threatening one."""
+    """When the program first knew the event was a SUSAR, and a fatal or life-threatening one;
+    ``upgraded``: it became fatal or life-threatening in a later version than it became a SUSAR
+    (possibly on the same day)."""
 
     susar_from: date | None
     fatal_from: date | None
+    upgraded: bool = False
 
 
 def clock_starts(
@@ -175,17 +178,19 @@ def clock_starts(
     >>> worse = AdverseEventFacts(("hospitalisation",), "possible", "not_related", "unexpected",
     ...                           aware)
     >>> clock_starts([(mild, aware), (worse, corrected)], reporting_rules())
-    ClockStarts(susar_from=datetime.date(2026, 11, 9), fatal_from=None)
+    ClockStarts(susar_from=datetime.date(2026, 11, 9), fatal_from=None, upgraded=False)
     """
     susar_from: date | None = None
     fatal_from: date | None = None
-    for facts, known_on in history:
+    susar_at = fatal_at = -1
+    for index, (facts, known_on) in enumerate(history):
         if not facts.susar(rules):
             continue
-        susar_from = susar_from or known_on
-        if facts.fatal_or_life_threatening:
-            fatal_from = fatal_from or known_on
-    return ClockStarts(susar_from, fatal_from)
+        if susar_from is None:
+            susar_from, susar_at = known_on, index
+        if facts.fatal_or_life_threatening and fatal_from is None:
+            fatal_from, fatal_at = known_on, index
+    return ClockStarts(susar_from, fatal_from, upgraded=fatal_at > susar_at >= 0)
 
 
 @dataclass(frozen=True)
@@ -220,7 +225,7 @@ def reports_due(
     >>> [(r.report, str(r.due_on), r.state) for r in reports_due(fatal, [], date(2026, 11, 9),
     ...                                                          reporting_rules())]
     [('initial', '2026-11-09', 'due'), ('full', '2026-11-17', 'due')]
-    >>> upgraded = ClockStarts(date(2026, 11, 2), date(2026, 11, 12))
+    >>> upgraded = ClockStarts(date(2026, 11, 2), date(2026, 11, 12), upgraded=True)
     >>> sent = [("initial", date(2026, 11, 10))]
     >>> [(r.report, str(r.due_on), r.state)
     ...  for r in reports_due(fatal, sent, date(2026, 11, 20), reporting_rules(), upgraded)]
@@ -244,7 +249,7 @@ def reports_due(
         fatal_from = max(starts.fatal_from, susar_from)
         fatal_initial = fatal_from + timedelta(days=clock.initial_days)
         full = fatal_initial + timedelta(days=clock.full_report_days_after_initial)
-        if fatal_from == susar_from:
+        if not starts.upgraded:
             deadlines = [("initial", fatal_initial), ("full", full)]
         else:
             deadlines = [("initial", min(other_initial, fatal_initial))]

@@ -33,6 +33,7 @@ from alstrack.services.context import (
     require_reason,
     today,
 )
+from alstrack.services.sites import check_site_code
 from alstrack.services.visits import deaths, not_after_death, site_code_of
 from alstrack.store import audit
 from alstrack.store.db import Database
@@ -247,6 +248,13 @@ def record_session(
         row, patient = _load_planned(session, actor, session_id)
         day = today()
         not_in_future("held_on", data.held_on, day)
+        planned_day = clinic_day(row.created_at)
+        if data.held_on < planned_day:
+            raise InvalidInput.for_field(
+                "held_on",
+                f"must not be before the session was planned ({planned_day}); record an "
+                "earlier session as unplanned",
+            )
         not_after_death(session, patient.id, "held_on", data.held_on)
         require_consent(session, patient, data.held_on, "an adjunct therapy session")
         values: dict[str, Any] = {
@@ -359,6 +367,7 @@ def list_sessions(
     actor.require("plans.read")
     day = on or today()
     with db.read() as session:
+        check_site_code(session, site_code)
         stmt = (
             select(AdjunctSession, Patient, Site.code)
             .join(Patient, Patient.id == AdjunctSession.patient_id)

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from alstrack.domain.plans import routes
 from alstrack.domain.safety import (
     REPORTS,
     RESOLVED,
@@ -44,6 +45,7 @@ from alstrack.services.context import (
     today,
 )
 from alstrack.services.records import PatientContext, RecordKind, patient_context
+from alstrack.services.sites import check_site_code
 from alstrack.store import audit
 from alstrack.store.db import Database
 from alstrack.store.models import (
@@ -346,6 +348,7 @@ def reporting_status(
     actor.require("safety.read")
     day = on or today()
     with db.read() as session:
+        check_site_code(session, site_code)
         rows = session.execute(
             select(AdverseEvent, Patient.study_id, Site.code, Site.id)
             .join(Patient, Patient.id == AdverseEvent.patient_id)
@@ -399,6 +402,8 @@ def list_adverse_events(
     """Current adverse events the actor sees, by onset: after doses of one product (``din``),
     by one route, or still unresolved (to be followed)."""
     actor.require("safety.read")
+    if route is not None and routes().find(route) is None:
+        raise InvalidInput("Invalid filter", [routes().unknown(route, "route")])
     with db.read() as session:
         stmt = (
             select(AdverseEvent, Patient)

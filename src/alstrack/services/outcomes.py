@@ -84,7 +84,10 @@ class MeasureOut(BaseModel):
     slope_before: SlopeOut
     slope_before_from_onset: SlopeOut | None = Field(description="ALSFRS-R only: by ΔFS")
     slope_after: SlopeOut
-    observed_minus_expected: list[ComparisonOut]
+    observed_minus_expected: list[ComparisonOut] = Field(
+        description="At 3, 6 and 12 months; empty when no dose was given (see comparison_note)"
+    )
+    comparison_note: str | None = Field(description="Why nothing is compared, if nothing is")
 
 
 class StageOut(BaseModel):
@@ -239,6 +242,7 @@ def _measure(
             _slope(delta_fs_slope(delta_fs)) if measure == "alsfrs_r_total" else None
         ),
         slope_after=_slope(after),
+        comparison_note=None if first is not None else "no dose given: nothing to compare",
         observed_minus_expected=[
             ComparisonOut(
                 horizon_months=c.horizon_months, observed=c.observed,
@@ -300,7 +304,9 @@ def _prognosis(
         missing.append("a C9orf72 test")
     empty = PrognosisOut(
         inputs=None, missing=missing, linear_predictor=None, median_months_from_onset=None,
-        survival={}, model=model.label, provenance=model.provenance.strip(),
+        survival={}, model=model.label,
+        provenance=f"{model.reference.strip()} {model.provenance.strip()} "
+        f"Status: {model.status}.",
     )  # fmt: skip
     known = (onset, diagnosed, born, delta_fs, fvc, definite, ftd, c9)
     if missing or any(value is None for value in known):

@@ -21,6 +21,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from alstrack.domain.safety import AdverseEventFacts, reporting_rules
 from alstrack.services.context import Actor, clinic_day, today
+from alstrack.services.sites import check_site_code
 from alstrack.store.db import Database
 from alstrack.store.models import Administration, AdverseEvent, Patient, Product, Site
 
@@ -137,6 +138,7 @@ def safety_report(
     cut_off = on or today()
     rules = reporting_rules()
     with db.read() as session:
+        check_site_code(session, site_code)
         given = [
             (dose, patient, code, source)
             for dose, patient, code, source in session.execute(

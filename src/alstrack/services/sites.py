@@ -7,8 +7,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from alstrack.errors import Conflict, NotFound
+from alstrack.errors import Conflict, InvalidInput, NotFound
 from alstrack.services.context import Actor, audited, now, require_reason
 from alstrack.store import audit
 from alstrack.store.db import Database
@@ -132,3 +133,15 @@ def update_site(db: Database, actor: Actor, site_id: int, data: SiteUpdate) -> S
             ],
         )
         return _out(site)
+
+
+def check_site_code(session: Session, code: str | None) -> None:
+    """A list filtered by an unknown site code is refused, naming the codes: a mistyped code
+    must not read as "nothing due"."""
+    if code is None:
+        return
+    codes = sorted(session.scalars(select(Site.code)))
+    if code not in codes:
+        raise InvalidInput.for_field(
+            "site", f"{code!r} is not a site code; the codes are {', '.join(codes) or 'none yet'}"
+        )

@@ -283,6 +283,8 @@ def _pathway(session: Session, actor: Actor, patient_id: int) -> list[TimelineEv
         for visit in visits:
             assert visit.visited_on is not None
             late = ", outside its window" if visit.protocol_deviation_id is not None else ""
+            if visit.schedule_id == "unscheduled" and visit.note:
+                late = f": {visit.note}"
             events.append(
                 TimelineEvent(
                     date=visit.visited_on,

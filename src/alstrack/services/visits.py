@@ -30,6 +30,7 @@ from alstrack.domain.follow_up import (
     visits_before_first_dose,
 )
 from alstrack.errors import Conflict, InvalidInput, StepRefused
+from alstrack.services.consents import require_consent
 from alstrack.services.context import (
     Actor,
     audited,
@@ -41,6 +42,7 @@ from alstrack.services.context import (
     require_reason,
     today,
 )
+from alstrack.services.sites import check_site_code
 from alstrack.store import audit
 from alstrack.store.db import Database
 from alstrack.store.models import (
@@ -198,6 +200,7 @@ def add_unscheduled_visit(
         patient = load_patient(session, actor, patient_id, lock=True)
         not_in_future("visited_on", data.visited_on, today())
         not_after_death(session, patient.id, "visited_on", data.visited_on)
+        require_consent(session, patient, data.visited_on, "a follow-up visit")
         at = now()
         row = FollowUpVisit(
             patient_id=patient.id,
@@ -263,6 +266,7 @@ def list_visits(
     actor.require("plans.read")
     day = on or today()
     with db.read() as session:
+        check_site_code(session, site_code)
         stmt = (
             select(FollowUpVisit, Patient, Site.code)
             .join(Patient, Patient.id == FollowUpVisit.patient_id)
@@ -561,6 +565,7 @@ def list_protocol_deviations(
     """Protocol deviations of the patients the actor sees (or one site's), oldest first."""
     actor.require("plans.read")
     with db.read() as session:
+        check_site_code(session, site_code)
         stmt = (
             select(ProtocolDeviation, Patient, Site.code)
             .join(Patient, Patient.id == ProtocolDeviation.patient_id)
