@@ -12,6 +12,7 @@ from alstrack import __version__
 from alstrack.api import (
     adjuncts,
     bedside,
+    cohort,
     consents,
     errors,
     meta,
@@ -79,5 +80,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(bedside.router)
     app.include_router(safety.router)
     app.include_router(adjuncts.router)
+    app.include_router(cohort.router)
     app.include_router(pages.router)
     return app

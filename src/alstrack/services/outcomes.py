@@ -33,7 +33,14 @@ from alstrack.services.records import patient_context
 from alstrack.services.timeline import Timeline, timeline
 from alstrack.store.db import Database
 
-__all__ = ["CAVEAT", "PatientOutcomesOut", "patient_outcomes", "reading"]
+__all__ = [
+    "CAVEAT",
+    "PatientOutcomesOut",
+    "PrognosisOut",
+    "patient_outcomes",
+    "prognosis_of",
+    "reading",
+]
 
 Measure = Literal["alsfrs_r_total", "fvc_percent_predicted", "weight_kg"]
 HORIZONS = (3, 6, 12)
@@ -125,18 +132,7 @@ def patient_outcomes(db: Database, actor: Actor, patient_id: int) -> PatientOutc
         ctx = patient_context(session, patient)
     doses = sorted(e.date for e in shown.events if e.type == "administration")
     first = doses[0] if doses else None
-    alsfrs = [
-        e.record
-        for e in shown.events
-        if isinstance(e.record, InstrumentAssessmentOut)
-        and e.record.alsfrs_r is not None
-        and e.record.alsfrs_r.total is not None
-    ]
-    spirometry = [
-        e.record
-        for e in shown.events
-        if isinstance(e.record, SpirometryOut) and e.record.fvc_percent_predicted is not None
-    ]
+    alsfrs, spirometry = _alsfrs(shown), _spirometry(shown)
     weights = [
         e.record
         for e in shown.events
@@ -178,7 +174,7 @@ def patient_outcomes(db: Database, actor: Actor, patient_id: int) -> PatientOutc
         doses_on=doses,
         measures=measures,
         stages=stages,
-        prognosis=_prognosis(shown, ctx.date_of_birth, alsfrs, spirometry),
+        prognosis=prognosis_of(shown, ctx.date_of_birth),
         caveat=CAVEAT,
     )
 
@@ -255,12 +251,28 @@ def _measure(
     )  # fmt: skip
 
 
-def _prognosis(
-    shown: Timeline,
-    born: date | None,
-    alsfrs: list[InstrumentAssessmentOut],
-    spirometry: list[SpirometryOut],
-) -> PrognosisOut:
+def _alsfrs(shown: Timeline) -> list[InstrumentAssessmentOut]:
+    return [
+        e.record
+        for e in shown.events
+        if isinstance(e.record, InstrumentAssessmentOut)
+        and e.record.alsfrs_r is not None
+        and e.record.alsfrs_r.total is not None
+    ]
+
+
+def _spirometry(shown: Timeline) -> list[SpirometryOut]:
+    return [
+        e.record
+        for e in shown.events
+        if isinstance(e.record, SpirometryOut) and e.record.fvc_percent_predicted is not None
+    ]
+
+
+def prognosis_of(shown: Timeline, born: date | None) -> PrognosisOut:
+    """The ENCALS prediction from the data at diagnosis on the patient's timeline, or what it
+    lacks (``born``: the date of birth, for the age at onset)."""
+    alsfrs, spirometry = _alsfrs(shown), _spirometry(shown)
     model = encals_model()
     history = shown.patient.history
     missing: list[str] = []
