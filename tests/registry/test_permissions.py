@@ -12,7 +12,7 @@ import yaml
 
 from alstrack.config import get_settings
 from alstrack.domain.permissions import MATRIX, PERMISSIONS, ROLES
-from alstrack.errors import NotFound, PermissionDenied, StepRefused
+from alstrack.errors import InvalidInput, NotFound, PermissionDenied, StepRefused
 from alstrack.services import (
     adverse_events,
     audit_trail,
@@ -20,6 +20,7 @@ from alstrack.services import (
     consents,
     dins,
     donors,
+    external_cohorts,
     patients,
     plans,
     product_steps,
@@ -179,6 +180,10 @@ CALLS = {
     ),
     "consent_documents.write": lambda c, a, p: consent_documents.install_document(
         c.db, a, consent_documents.template_in(date(2024, 1, 1), document_version=f"t{next(_n)}")
+    ),
+    "external_cohorts.write": lambda c, a, p: _refused_after_the_permission_check(
+        InvalidInput,
+        lambda: external_cohorts.import_proact(c.db, a, Path("/no/such/proact/folder"), "x"),
     ),
     "plans.read": lambda c, a, p: plans.list_plans(c.db, a, p),
     "plans.write": lambda c, a, p: _refused_after_the_permission_check(

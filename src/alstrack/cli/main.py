@@ -10,6 +10,7 @@ from rich.progress import Progress
 from alstrack.cli.admin import db_app, token_app, user_app
 from alstrack.cli.common import console, database, err_console, user_errors
 from alstrack.cli.din import din_app
+from alstrack.cli.imports import import_app
 from alstrack.cli.products import product_app
 from alstrack.cli.prognosis import prognosis_command
 from alstrack.cli.rules import rules_app
@@ -36,6 +37,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(rules_app, name="rules")
 app.add_typer(din_app, name="din")
 app.add_typer(product_app, name="product")
+app.add_typer(import_app, name="import")
 
 
 @app.command("serve")

@@ -23,6 +23,7 @@ import pyarrow.csv as pa_csv
 import typer
 
 from alstrack.domain.alsfrs import ITEMS, delta_fs_arrays, score_arrays
+from alstrack.domain.proact import PROACT_ITEMS
 from alstrack.errors import AlstrackError, InvalidInput
 
 __all__ = ["RESULT_COLUMNS", "OutputFormat", "score_command", "score_csv"]
@@ -44,23 +45,9 @@ _RESULT_SCHEMA = pa.schema(
     + [("delta_fs", pa.float64()), ("error", pa.string())]
 )
 
-# PRO-ACT ALSFRS headers (proact-format.md). R_1..R_3 are ALSFRS-R items 10–12; Q10_Respiratory
+# PRO-ACT ALSFRS headers (domain/proact.py). R_1..R_3 are ALSFRS-R items 10–12; Q10_Respiratory
 # is the original ALSFRS (1996) breathing item and cannot stand in for them.
-_PROACT_ITEMS = {
-    "Q1_Speech": "q1",
-    "Q2_Salivation": "q2",
-    "Q3_Swallowing": "q3",
-    "Q4_Handwriting": "q4",
-    "Q5a_Cutting_without_Gastrostomy": "q5a",
-    "Q5b_Cutting_with_Gastrostomy": "q5b",
-    "Q6_Dressing_and_Hygiene": "q6",
-    "Q7_Turning_in_Bed": "q7",
-    "Q8_Walking": "q8",
-    "Q9_Climbing_Stairs": "q9",
-    "R_1_Dyspnea": "q10",
-    "R_2_Orthopnea": "q11",
-    "R_3_Respiratory_Insufficiency": "q12",
-}
+_PROACT_ITEMS = PROACT_ITEMS
 _ORIGINAL_BREATHING = "q10_respiratory"
 _HEADER_ITEMS = {name.lower(): item for name, item in _PROACT_ITEMS.items()} | {i: i for i in ITEMS}
 _OPTIONAL = ("dead", "onset_date", "visit_date")

@@ -46,6 +46,7 @@ Permission = Literal[
     "consents.read",
     "consents.write",
     "consent_documents.write",
+    "external_cohorts.write",
 ]
 PERMISSIONS: tuple[str, ...] = get_args(Permission)
 
@@ -92,8 +93,12 @@ MATRIX: dict[str, frozenset[str]] = {
     ),
     # Pharmacovigilance follows adverse events and records the expedited reports sent.
     "pharmacovigilance": frozenset(_CLINICAL_READ | {"safety.write", "safety.report"}),
-    # Analysts see de-identified data only: no direct identifiers.
-    "data_analyst": frozenset({"sites.read", "patients.read", "assessments.read"} | _PATHWAY_READ),
+    # Analysts see de-identified data only: no direct identifiers. They import external
+    # natural-history cohorts (PRO-ACT), which are kept apart from the clinic's patients.
+    "data_analyst": frozenset(
+        {"sites.read", "patients.read", "assessments.read", "external_cohorts.write"}
+        | _PATHWAY_READ
+    ),
     "auditor": frozenset(_CLINICAL_READ | {"audit.read"}),
     # Admins run the installation (sites, users, settings, rule sets, consent documents); they
     # do not change clinical records. Installing screening rules or a consent document is an

@@ -703,3 +703,57 @@ class PatientConsent(RecordedMixin, Base):
         ForeignKey("users.id"), nullable=True
     )
     withdrawal_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ExternalCohort(Base):
+    """An external natural-history data set (e.g. PRO-ACT), kept apart from the clinic's
+    patients: a comparator, never part of the registry."""
+
+    __tablename__ = "external_cohorts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    format: Mapped[str] = mapped_column(String(16))  # proact
+    source: Mapped[str] = mapped_column(Text)  # what was imported (folder and files)
+    subjects: Mapped[int] = mapped_column(Integer)
+    rows_imported: Mapped[int] = mapped_column(Integer)
+    rows_refused: Mapped[int] = mapped_column(Integer)
+    imported_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ExternalSubject(Base):
+    """One subject of an external cohort: pseudonymous id, age, sex, onset, survival; times are
+    day offsets from the subject's trial baseline, as in the source."""
+
+    __tablename__ = "external_subjects"
+    __table_args__ = (UniqueConstraint("cohort_id", "subject"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("external_cohorts.id"))
+    subject: Mapped[str] = mapped_column(String(64))
+    age_years: Mapped[float | None] = mapped_column(Float, nullable=True)
+    sex: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    onset_region: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    onset_delta_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    diagnosis_delta_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    died: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    death_delta_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class ExternalAlsfrs(Base):
+    __tablename__ = "external_alsfrs"
+    __table_args__ = (Index("ix_external_alsfrs_subject", "subject_id", "delta_days"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("external_subjects.id"))
+    delta_days: Mapped[int] = mapped_column(Integer)
+    items: Mapped[dict[str, Any]] = mapped_column(json_type())
+    total: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class ExternalFvc(Base):
+    __tablename__ = "external_fvc"
+    __table_args__ = (Index("ix_external_fvc_subject", "subject_id", "delta_days"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("external_subjects.id"))
+    delta_days: Mapped[int] = mapped_column(Integer)
+    percent_predicted: Mapped[float | None] = mapped_column(Float, nullable=True)
+    litres: Mapped[float | None] = mapped_column(Float, nullable=True)
