@@ -15,6 +15,7 @@ from alstrack.api import (
     cohort,
     consents,
     errors,
+    external,
     meta,
     patients,
     plans,
@@ -81,5 +82,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(safety.router)
     app.include_router(adjuncts.router)
     app.include_router(cohort.router)
+    app.include_router(external.router)
     app.include_router(pages.router)
     return app

@@ -132,7 +132,7 @@ def patient_outcomes(db: Database, actor: Actor, patient_id: int) -> PatientOutc
         ctx = patient_context(session, patient)
     doses = sorted(e.date for e in shown.events if e.type == "administration")
     first = doses[0] if doses else None
-    alsfrs, spirometry = _alsfrs(shown), _spirometry(shown)
+    alsfrs, spirometry = alsfrs_scores(shown), _spirometry(shown)
     weights = [
         e.record
         for e in shown.events
@@ -251,7 +251,8 @@ def _measure(
     )  # fmt: skip
 
 
-def _alsfrs(shown: Timeline) -> list[InstrumentAssessmentOut]:
+def alsfrs_scores(shown: Timeline) -> list[InstrumentAssessmentOut]:
+    """The patient's ALSFRS-R assessments with a total, in date order."""
     return [
         e.record
         for e in shown.events
@@ -272,7 +273,7 @@ def _spirometry(shown: Timeline) -> list[SpirometryOut]:
 def prognosis_of(shown: Timeline, born: date | None) -> PrognosisOut:
     """The ENCALS prediction from the data at diagnosis on the patient's timeline, or what it
     lacks (``born``: the date of birth, for the age at onset)."""
-    alsfrs, spirometry = _alsfrs(shown), _spirometry(shown)
+    alsfrs, spirometry = alsfrs_scores(shown), _spirometry(shown)
     model = encals_model()
     history = shown.patient.history
     missing: list[str] = []
