@@ -22,6 +22,7 @@ from alstrack.api import (
     product_documents,
     products,
     records,
+    reports,
     rulesets,
     safety,
     screenings,
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(safety.router)
     app.include_router(adjuncts.router)
     app.include_router(cohort.router)
+    app.include_router(reports.router)
     app.include_router(external.router)
     app.include_router(pages.router)
     return app

@@ -13,6 +13,7 @@ from alstrack.cli.din import din_app
 from alstrack.cli.imports import import_app
 from alstrack.cli.products import product_app
 from alstrack.cli.prognosis import prognosis_command
+from alstrack.cli.report import report_app
 from alstrack.cli.rules import rules_app
 from alstrack.cli.score import score_command
 from alstrack.cli.screen import screen_command
@@ -37,6 +38,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(rules_app, name="rules")
 app.add_typer(din_app, name="din")
 app.add_typer(product_app, name="product")
+app.add_typer(report_app, name="report")
 app.add_typer(import_app, name="import")
 
 

@@ -1,12 +1,23 @@
-"""Product labels and chain-of-custody reports, rendered as HTML (Jinja2) and PDF (WeasyPrint).
+"""Documents rendered as HTML (Jinja2) and PDF (WeasyPrint): product labels, chain-of-custody
+reports, a patient's progress report and the safety report, the last two with figures drawn by
+matplotlib (reports.plots).
 
-Rendering is pure: a view from ``reports.views`` in, a document out. The services gather the
-views (``services.product_documents``); nothing here reads the database, the settings or a clock.
+Rendering is pure: a view from ``reports.views``, ``reports.patient_views`` or
+``reports.safety_views`` in, a document out. The services gather the views
+(``services.product_documents``, ``services.patient_documents``, ``services.safety_documents``);
+nothing here reads the database, the settings or a clock.
 """
 
 from alstrack.reports.barcodes import BAR_CODE_OPTIONS, code128_svg, din_bar_code_data
+from alstrack.reports.patient_views import PatientReportView
 from alstrack.reports.pdf import html_to_pdf
-from alstrack.reports.render import custody_report_html, label_html
+from alstrack.reports.render import (
+    custody_report_html,
+    label_html,
+    patient_report_html,
+    safety_report_html,
+)
+from alstrack.reports.safety_views import SafetyReportView
 from alstrack.reports.views import (
     CustodyEvent,
     CustodyView,
@@ -22,11 +33,15 @@ __all__ = [
     "CustodyView",
     "DeviationLine",
     "LabelView",
+    "PatientReportView",
     "QcLine",
+    "SafetyReportView",
     "SignatureLine",
     "code128_svg",
     "custody_report_html",
     "din_bar_code_data",
     "html_to_pdf",
     "label_html",
+    "patient_report_html",
+    "safety_report_html",
 ]

@@ -1,8 +1,9 @@
-"""Product labels and chain-of-custody reports as HTML, from the views in reports.views.
+"""Product labels, chain-of-custody, patient progress and safety reports as HTML, from views.
 
 Rendering is pure: a view in, a string out. The eye-readable DIN, its check character and the
 bar code are all worked out here from the DIN alone (alstrack.domain.isbt128), so a label can
-never show a check character that does not belong to its bar code.
+never show a check character that does not belong to its bar code. The clinical reports'
+figures are drawn here from their views (reports.plots) and put inline.
 """
 
 from __future__ import annotations
@@ -16,10 +17,14 @@ from markupsafe import Markup
 
 from alstrack.domain.isbt128 import check_character, flag, format_din, parse_din
 from alstrack.domain.products import State, Step
+from alstrack.reports import numbers
 from alstrack.reports.barcodes import code128_svg, din_bar_code_data
+from alstrack.reports.patient_views import PatientReportView
+from alstrack.reports.plots import measure_svg, safety_svg, survival_svg
+from alstrack.reports.safety_views import SafetyReportView
 from alstrack.reports.views import CustodyView, LabelView
 
-__all__ = ["custody_report_html", "label_html"]
+__all__ = ["custody_report_html", "label_html", "patient_report_html", "safety_report_html"]
 
 _STATES = frozenset(s.value for s in State)
 _STEPS = frozenset(s.value for s in Step)
@@ -39,6 +44,52 @@ def custody_report_html(view: CustodyView) -> str:
         .get_template("custody_report.html")
         .render(report=view, label=view.label, din=_din(view.label.din))
     )
+
+
+def patient_report_html(view: PatientReportView) -> str:
+    """The progress report of one patient: each measure observed beside the course expected
+    without treatment (plotted, with the doses marked), slopes with their intervals and visit
+    counts, observed minus expected with its reading, stages, the ENCALS prognosis or what it
+    lacks, and the caveat."""
+    # One time axis for every measure, from the first value or dose to the data cut-off.
+    months = [p.months for m in view.measures for p in m.points] + list(view.doses_months)
+    months_range = (min([0.0, *months]), max([view.cut_off_months, *months]))
+    figures = {
+        m.key: _inline(
+            measure_svg(
+                m,
+                doses_months=view.doses_months,
+                time_origin=view.time_origin,
+                months_range=months_range,
+                cut_off=view.cut_off,
+                software=view.software,
+            )
+        )
+        for m in view.measures
+        if m.points
+    }
+    survival = (
+        _inline(survival_svg(view.prognosis, cut_off=view.cut_off, software=view.software))
+        if view.prognosis.curve
+        else None
+    )
+    return (
+        _environment()
+        .get_template("patient_report.html")
+        .render(report=view, figures=figures, survival_figure=survival)
+    )
+
+
+def safety_report_html(view: SafetyReportView) -> str:
+    """The safety report: counts and exact intervals by route and cell source (tabled and
+    plotted), every serious event, the events before treatment, and the caveat."""
+    figure = _inline(safety_svg(view)) if view.overall.patients_treated else None
+    return _environment().get_template("safety_report.html").render(report=view, figure=figure)
+
+
+def _inline(svg: str) -> Markup:
+    # Drawn by matplotlib from the view's numbers; it escapes the text it writes: safe inline.
+    return Markup(svg)  # noqa: S704
 
 
 def _din(text: str) -> dict[str, Any]:
@@ -104,4 +155,11 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(utc=_utc, celsius=_celsius, cells=_cells, result=_result, words=_words)
+    env.filters.update(
+        fixed=numbers.fixed,
+        signed=numbers.signed,
+        interval=numbers.interval,
+        percent=numbers.percent,
+        percent_interval=numbers.percent_interval,
+    )
     return env
