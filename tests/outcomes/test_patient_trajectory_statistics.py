@@ -101,3 +101,12 @@ def test_the_reading_follows_the_interval_and_never_names_a_cause(
     assert text.startswith(words)
     for claim in ("effective", "works", "improved by", "because of", "treatment effect"):
         assert claim not in text
+
+
+def test_why_there_is_no_expected_course_says_how_many_visits_there_were() -> None:
+    assert expected_course([-1.0, 0.0], [40.0, 39.0], [3.0])[1] == (
+        "2 visits before the first dose (too few for a line) and no ΔFS: no expected course"
+    )
+    assert expected_course([], [], [3.0])[1] == (
+        "no visit before the first dose and no ΔFS: no expected course"
+    )

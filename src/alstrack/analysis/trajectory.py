@@ -146,7 +146,12 @@ def expected_course(
             f"ΔFS {delta_fs:.2f} points/month from the last visit before the first dose "
             f"({n} visit{'s' if n != 1 else ''} before it: too few for a line); no interval"
         )
-    return [], "no visit before the first dose and no ΔFS: no expected course"
+    if n == 0:
+        return [], "no visit before the first dose and no ΔFS: no expected course"
+    return [], (
+        f"{n} visit{'s' if n != 1 else ''} before the first dose (too few for a line) and no "
+        "ΔFS: no expected course"
+    )
 
 
 def observed_minus_expected(
