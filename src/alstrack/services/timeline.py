@@ -9,12 +9,14 @@ user who may read that kind of record.
 from __future__ import annotations
 
 from datetime import date
+from types import SimpleNamespace
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, exists, select
 from sqlalchemy.orm import Session
 
+from alstrack.errors import NotFound
 from alstrack.services.adjunct_catalogue import adjunct_catalogue
 from alstrack.services.assessments import (
     BODY_MEASUREMENT,
@@ -24,10 +26,10 @@ from alstrack.services.assessments import (
     SpirometryOut,
     present_instruments,
 )
-from alstrack.services.context import Actor, clinic_day, load_patient
+from alstrack.services.context import Actor, clinic_day
 from alstrack.services.milestones import DRUG_COURSE, MILESTONE, DrugCourseOut, MilestoneOut
-from alstrack.services.patients import PatientOut, patient_out
-from alstrack.services.records import patient_context
+from alstrack.services.patients import HISTORY_FIELDS, PatientOut, patient_out
+from alstrack.services.records import _CONTEXT_OF_MANY, _context
 from alstrack.store.db import Database
 from alstrack.store.models import (
     AdjunctSession,
@@ -41,6 +43,7 @@ from alstrack.store.models import (
     FollowUpVisit,
     InstrumentAssessment,
     Milestone,
+    Patient,
     PatientConsent,
     Product,
     SpirometryTest,
@@ -128,7 +131,62 @@ _MILESTONES = _current(Milestone, "occurred_on")
 _INSTRUMENTS = _current(InstrumentAssessment, "assessed_on")
 _SPIROMETRY = _current(SpirometryTest, "assessed_on")
 _BODY = _current(BodyMeasurement, "assessed_on")
-_HISTORY = select(AlsHistory.__table__).where(AlsHistory.patient_id == bindparam("patient_id"))
+
+
+def _has_rows(model: Any, name: str) -> Any:
+    """Whether the patient has a row in a pathway table: one index probe."""
+    return exists().where(model.patient_id == Patient.id).label(name)
+
+
+# The patient in one row: what load_patient, patient_context and patient_out read (the ALS
+# history too), and whether each pathway table has rows for them. It extends the statement behind
+# records.patient_context (and reads the context with its _context), so the two cannot drift
+# apart. Most patients have no pathway record (natural history only): asking here spares their
+# timelines six queries that would find nothing.
+_CONTEXT_WIDTH = len(_CONTEXT_OF_MANY.selected_columns)
+_PATIENT = _CONTEXT_OF_MANY.add_columns(
+    Patient.study_id,
+    Patient.synthetic,
+    Patient.created_at,
+    Patient.updated_at,
+    Patient.version,
+    AlsHistory.patient_id.label("history_of"),
+    *(getattr(AlsHistory, f) for f in HISTORY_FIELDS if f != "onset_date"),
+    AlsHistory.version.label("history_version"),
+    _has_rows(PatientConsent, "has_consents"),
+    _has_rows(TreatmentPlan, "has_plans"),
+    _has_rows(FollowUpVisit, "has_visits"),
+    _has_rows(AdjunctSession, "has_adjunct_sessions"),
+    _has_rows(Administration, "has_administrations"),
+    _has_rows(AdverseEvent, "has_adverse_events"),
+).where(Patient.id == bindparam("patient_id"))
+# The pathway's own, for the patients who have those records.
+_CONSENTS = (
+    select(PatientConsent, ConsentDocument.title)
+    .join(ConsentDocument, ConsentDocument.id == PatientConsent.document_id)
+    .where(PatientConsent.patient_id == bindparam("patient_id"), PatientConsent.status == "current")
+)
+_APPROVALS = (
+    select(TreatmentPlanVersion, ElectronicSignature.signed_at)
+    .join(TreatmentPlan, TreatmentPlan.id == TreatmentPlanVersion.plan_id)
+    .join(ElectronicSignature, ElectronicSignature.id == TreatmentPlanVersion.approval_signature_id)
+    .where(TreatmentPlan.patient_id == bindparam("patient_id"))
+)
+_VISITS_MADE = select(FollowUpVisit).where(
+    FollowUpVisit.patient_id == bindparam("patient_id"), FollowUpVisit.visited_on.is_not(None)
+)
+_SESSIONS_HELD = select(AdjunctSession).where(
+    AdjunctSession.patient_id == bindparam("patient_id"), AdjunctSession.status == "done"
+)
+_DOSES_GIVEN = (
+    select(Administration, Product.din, TreatmentPlanVersion.administrations)
+    .join(Product, Product.id == Administration.product_id)
+    .join(TreatmentPlanVersion, TreatmentPlanVersion.id == Administration.plan_version_id)
+    .where(Administration.patient_id == bindparam("patient_id"))
+)
+_ADVERSE_EVENTS = select(AdverseEvent).where(
+    AdverseEvent.patient_id == bindparam("patient_id"), AdverseEvent.status == "current"
+)
 
 
 def timeline(db: Database, actor: Actor, patient_id: int) -> Timeline:
@@ -138,9 +196,15 @@ def timeline(db: Database, actor: Actor, patient_id: int) -> Timeline:
     events: list[TimelineEvent] = []
     params = {"patient_id": patient_id}
     with db.read() as session:
-        patient = load_patient(session, actor, patient_id)
-        ctx = patient_context(session, patient)
-        history: Any = session.execute(_HISTORY, params).one_or_none()
+        # Core statements straight on the session's connection: the ORM session layer costs more
+        # per statement than these indexed queries take to run.
+        conn = session.connection()
+        patient: Any = conn.execute(_PATIENT, params).one_or_none()
+        # As load_patient does: another site's patient is "not found".
+        if patient is None or not actor.sees_site(patient.site_id):
+            raise NotFound(f"No patient {patient_id}.")
+        ctx = _context(patient[:_CONTEXT_WIDTH])
+        history = _history_of(patient)
         if history and history.onset_date:
             region = history.onset_region or "region not recorded"
             events.append(
@@ -157,7 +221,7 @@ def timeline(db: Database, actor: Actor, patient_id: int) -> Timeline:
                     date=history.diagnosis_date, type="diagnosis", summary=f"Diagnosis: {category}"
                 )
             )
-        for row in session.execute(_DRUGS, params):
+        for row in conn.execute(_DRUGS, params):
             course = DRUG_COURSE.present(row, ctx)
             name = course.drug_name or course.drug
             events.append(
@@ -177,14 +241,14 @@ def timeline(db: Database, actor: Actor, patient_id: int) -> Timeline:
                         record=course,
                     )
                 )
-        for row in session.execute(_MILESTONES, params):
+        for row in conn.execute(_MILESTONES, params):
             m = MILESTONE.present(row, ctx)
             events.append(
                 TimelineEvent(
                     date=m.occurred_on, type="milestone", summary=m.kind.replace("_", " "), record=m
                 )
             )
-        instruments: list[Any] = list(session.execute(_INSTRUMENTS, params))
+        instruments: list[Any] = list(conn.execute(_INSTRUMENTS, params))
         for a in present_instruments(instruments, ctx):
             events.append(
                 TimelineEvent(
@@ -194,7 +258,7 @@ def timeline(db: Database, actor: Actor, patient_id: int) -> Timeline:
                     record=a,
                 )
             )
-        for row in session.execute(_SPIROMETRY, params):
+        for row in conn.execute(_SPIROMETRY, params):
             sp = SPIROMETRY.present(row, ctx)
             events.append(
                 TimelineEvent(
@@ -204,17 +268,25 @@ def timeline(db: Database, actor: Actor, patient_id: int) -> Timeline:
                     record=sp,
                 )
             )
-        for row in session.execute(_BODY, params):
+        for row in conn.execute(_BODY, params):
             b = BODY_MEASUREMENT.present(row, ctx)
             events.append(
                 TimelineEvent(
                     date=b.assessed_on, type="body_measurement", summary=_summary_body(b), record=b
                 )
             )
-        events += _pathway(session, actor, patient_id)
+        events += _pathway(session, actor, patient, params)
         out = patient_out(patient, history)
     events.sort(key=lambda e: (e.date, _ORDER[e.type]))
     return Timeline(patient=out, events=events)
+
+
+def _history_of(patient: Any) -> Any:
+    """The ALS history in the patient's row, with what history_out reads; None if none."""
+    if patient.history_of is None:
+        return None
+    fields = {f: getattr(patient, f) for f in HISTORY_FIELDS}
+    return SimpleNamespace(**fields, version=patient.history_version)
 
 
 def _summary_body(b: BodyMeasurementOut) -> str:
@@ -226,16 +298,14 @@ def _summary_body(b: BodyMeasurementOut) -> str:
     return ", ".join(p for p in parts if p)
 
 
-def _pathway(session: Session, actor: Actor, patient_id: int) -> list[TimelineEvent]:
-    """The pathway's events of the patient that ``actor`` may read."""
+def _pathway(
+    session: Session, actor: Actor, patient: Any, params: dict[str, int]
+) -> list[TimelineEvent]:
+    """The pathway's events of the patient that ``actor`` may read. Tables without a row for the
+    patient (``patient.has_*``, from _PATIENT) are not asked."""
     events: list[TimelineEvent] = []
-    if actor.can("consents.read"):
-        consents = session.execute(
-            select(PatientConsent, ConsentDocument.title)
-            .join(ConsentDocument, ConsentDocument.id == PatientConsent.document_id)
-            .where(PatientConsent.patient_id == patient_id, PatientConsent.status == "current")
-        ).all()
-        for consent, title in consents:
+    if actor.can("consents.read") and patient.has_consents:
+        for consent, title in session.execute(_CONSENTS, params).all():
             signer = "the patient" if consent.signed_by == "patient" else "a representative"
             events.append(
                 TimelineEvent(
@@ -254,17 +324,8 @@ def _pathway(session: Session, actor: Actor, patient_id: int) -> list[TimelineEv
                         summary=f"Consent withdrawn: {consent.withdrawal_reason}",
                     )
                 )
-    if actor.can("plans.read"):
-        approvals = session.execute(
-            select(TreatmentPlanVersion, ElectronicSignature.signed_at)
-            .join(TreatmentPlan, TreatmentPlan.id == TreatmentPlanVersion.plan_id)
-            .join(
-                ElectronicSignature,
-                ElectronicSignature.id == TreatmentPlanVersion.approval_signature_id,
-            )
-            .where(TreatmentPlan.patient_id == patient_id)
-        ).all()
-        for version, signed_at in approvals:
+    if actor.can("plans.read") and patient.has_plans:
+        for version, signed_at in session.execute(_APPROVALS, params).all():
             doses = "dose" if version.administrations == 1 else "doses"
             events.append(
                 TimelineEvent(
@@ -275,12 +336,8 @@ def _pathway(session: Session, actor: Actor, patient_id: int) -> list[TimelineEv
                     f"{version.cell_source}, {version.route}, {version.administrations} {doses}",
                 )
             )
-        visits = session.scalars(
-            select(FollowUpVisit).where(
-                FollowUpVisit.patient_id == patient_id, FollowUpVisit.visited_on.is_not(None)
-            )
-        ).all()
-        for visit in visits:
+    if actor.can("plans.read") and patient.has_visits:
+        for visit in session.scalars(_VISITS_MADE, params).all():
             assert visit.visited_on is not None
             late = ", outside its window" if visit.protocol_deviation_id is not None else ""
             if visit.schedule_id == "unscheduled" and visit.note:
@@ -293,13 +350,9 @@ def _pathway(session: Session, actor: Actor, patient_id: int) -> list[TimelineEv
                     summary=f"{visit.label} visit{late}",
                 )
             )
-        held = session.scalars(
-            select(AdjunctSession).where(
-                AdjunctSession.patient_id == patient_id, AdjunctSession.status == "done"
-            )
-        ).all()
+    if actor.can("plans.read") and patient.has_adjunct_sessions:
         therapies = adjunct_catalogue()
-        for held_session in held:
+        for held_session in session.scalars(_SESSIONS_HELD, params).all():
             assert held_session.held_on is not None
             found = therapies.find(held_session.therapy)
             name = held_session.detail or (found.label if found else held_session.therapy)
@@ -316,14 +369,8 @@ def _pathway(session: Session, actor: Actor, patient_id: int) -> list[TimelineEv
                     summary=f"{name} session{which} ({held_session.provider})",
                 )
             )
-    if actor.can("products.read"):
-        doses_given = session.execute(
-            select(Administration, Product.din, TreatmentPlanVersion.administrations)
-            .join(Product, Product.id == Administration.product_id)
-            .join(TreatmentPlanVersion, TreatmentPlanVersion.id == Administration.plan_version_id)
-            .where(Administration.patient_id == patient_id)
-        ).all()
-        for given, din, planned in doses_given:
+    if actor.can("products.read") and patient.has_administrations:
+        for given, din, planned in session.execute(_DOSES_GIVEN, params).all():
             events.append(
                 TimelineEvent(
                     date=clinic_day(given.at),
@@ -333,13 +380,8 @@ def _pathway(session: Session, actor: Actor, patient_id: int) -> list[TimelineEv
                     f"{given.cells_administered:.3g} cells {given.route} ({din})",
                 )
             )
-    if actor.can("safety.read"):
-        adverse = session.scalars(
-            select(AdverseEvent).where(
-                AdverseEvent.patient_id == patient_id, AdverseEvent.status == "current"
-            )
-        ).all()
-        for event in adverse:
+    if actor.can("safety.read") and patient.has_adverse_events:
+        for event in session.scalars(_ADVERSE_EVENTS, params).all():
             serious = (
                 f", serious ({', '.join(event.serious_criteria)})" if event.serious_criteria else ""
             )
