@@ -76,6 +76,7 @@ def test_the_timeline_shows_each_step_of_the_pathway_in_date_order(
         (date(2026, 11, 2), "adjunct_session"),
     ]
     summaries = [s for _, _, s in pathway]
+    assert summaries[0].startswith("Consent signed by the patient: ")
     assert summaries[2] == f"Dose 1 of 3: 6.1e+07 cells intrathecal ({product.din})"
     assert summaries[3] == (
         "Adverse event: Post-lumbar puncture headache, grade 2, outcome recovering"

@@ -312,7 +312,7 @@ def _pathway(
                     date=consent.consented_on,
                     type="consent",
                     record_id=consent.id,
-                    summary=f"Consent to {title} ({consent.document_version}), signed by {signer}",
+                    summary=f"Consent signed by {signer}: {title} ({consent.document_version})",
                 )
             )
             if consent.withdrawn_on is not None:
