@@ -40,8 +40,12 @@ class RecordMeta(BaseModel):
     version: int
 
 
+# Field names read once: the timeline presents many records per request.
+_META_FIELDS: tuple[str, ...] = tuple(RecordMeta.model_fields)
+
+
 def meta(row: Any) -> dict[str, Any]:
-    return {k: getattr(row, k) for k in RecordMeta.model_fields}
+    return {k: getattr(row, k) for k in _META_FIELDS}
 
 
 def check_visit_date(ctx: PatientContext, assessed_on: date) -> None:
@@ -344,6 +348,11 @@ class SpirometryOut(RecordMeta):
     svc_percent_predicted: float | None
 
 
+_SPIROMETRY_FIELDS: tuple[str, ...] = tuple(
+    k for k in SpirometryOut.model_fields if k not in RecordMeta.model_fields
+)
+
+
 def latest_height(session: Session, patient_id: int, on: date) -> float | None:
     return session.scalar(
         select(BodyMeasurement.height_cm)
@@ -412,14 +421,7 @@ def _prepare_spirometry(
 
 
 def _present_spirometry(row: SpirometryTest, _ctx: PatientContext) -> SpirometryOut:
-    return SpirometryOut(
-        **meta(row),
-        **{
-            k: getattr(row, k)
-            for k in SpirometryOut.model_fields
-            if k not in RecordMeta.model_fields
-        },
-    )
+    return SpirometryOut(**meta(row), **{k: getattr(row, k) for k in _SPIROMETRY_FIELDS})
 
 
 SPIROMETRY: RecordKind[SpirometryIn, SpirometryOut] = RecordKind(
