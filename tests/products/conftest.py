@@ -21,6 +21,7 @@ from alstrack.config import get_settings
 from alstrack.domain.isbt128 import check_character, flag
 from alstrack.domain.products import builtin_specifications
 from alstrack.services import users
+from alstrack.services.administrations import AdministrationIn, administer
 from alstrack.services.bedside import BedsideCheckIn, BedsideOut, check_at_bedside
 from alstrack.services.donors import (
     REQUIRED_TESTS,
@@ -249,3 +250,23 @@ def confirm(clinic: Any, maria: Any) -> Callable[..., BedsideOut]:
         return check_at_bedside(clinic.db, clinic[by], data)
 
     return confirmed
+
+
+@pytest.fixture
+def dose(
+    clinic: Any, thawed: Callable[..., ProductOut], confirm: Callable[..., BedsideOut]
+) -> Callable[..., Any]:
+    """Give Maria a thawed UC-MSC lot (her plan approved first): two bedside checks, then
+    6.1 × 10^7 cells in 10 mL by the route asked (intrathecal unless told)."""
+
+    def given(route: str = "intrathecal") -> Any:
+        product = thawed()
+        confirm(product.din, "nina")
+        checked = confirm(product.din, "chen")
+        data = AdministrationIn(
+            version=checked.product_version, route=route, cells_administered=6.1e7,
+            volume_ml=10.0,
+        )  # fmt: skip
+        return administer(clinic.db, clinic["nina"], product.din, data)
+
+    return given

@@ -12,7 +12,6 @@ import pytest
 
 from alstrack.errors import InvalidInput
 from alstrack.services import external_cohorts, records
-from alstrack.services.administrations import AdministrationIn, administer
 from alstrack.services.assessments import INSTRUMENT_ASSESSMENT
 from alstrack.services.external_comparison import CAVEAT, compare_with_external
 
@@ -53,19 +52,10 @@ def pool(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def treated(
-    clinic: Any, maria: Any, alsfrs: Any, approved: Any, thawed: Any, confirm: Any, clock: Any
-) -> Any:
+def treated(clinic: Any, maria: Any, alsfrs: Any, approved: Any, dose: Any, clock: Any) -> Any:
     """Maria: 40 points on 29 Oct, dosed 1 Nov 2026; 38 at month 3, 36 at month 6."""
     approved()
-    product = thawed()
-    confirm(product.din, "nina")
-    checked = confirm(product.din, "chen")
-    administer(
-        clinic.db, clinic["nina"], product.din,
-        AdministrationIn(version=checked.product_version, route="intrathecal",
-                         cells_administered=6.1e7, volume_ml=10.0),
-    )  # fmt: skip
+    dose()
     clock.move_to(datetime(2027, 5, 10, 12, tzinfo=UTC), tick=False)
     for day, items in ((date(2027, 2, 1), {"q1": 4, "q2": 4}), (date(2027, 5, 3), {})):
         records.add(

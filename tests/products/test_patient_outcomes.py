@@ -10,29 +10,19 @@ import pytest
 
 from alstrack.errors import NotFound
 from alstrack.services import records
-from alstrack.services.administrations import AdministrationIn, administer
 from alstrack.services.assessments import INSTRUMENT_ASSESSMENT
 from alstrack.services.outcomes import CAVEAT, patient_outcomes
 
 
 @pytest.fixture
-def followed(
-    clinic: Any, maria: Any, alsfrs: Any, approved: Any, thawed: Any, confirm: Any, clock: Any
-) -> Any:
+def followed(clinic: Any, maria: Any, alsfrs: Any, approved: Any, dose: Any, clock: Any) -> Any:
     """Maria: ALSFRS-R 44, 41, 40 before her dose on 1 Nov 2026; 38 at month 3, 36 at month 6."""
     records.add(
         clinic.db, clinic["alice"], INSTRUMENT_ASSESSMENT, maria.patient_id,
         alsfrs(date(2026, 9, 1), q1=4, q2=4, q3=4, q4=4, q6=4),
     )  # fmt: skip
     approved()
-    product = thawed()
-    confirm(product.din, "nina")
-    checked = confirm(product.din, "chen")
-    administer(
-        clinic.db, clinic["nina"], product.din,
-        AdministrationIn(version=checked.product_version, route="intrathecal",
-                         cells_administered=6.1e7, volume_ml=10.0),
-    )  # fmt: skip
+    dose()
     clock.move_to(datetime(2027, 5, 10, 12, tzinfo=UTC), tick=False)
     for day, items in ((date(2027, 2, 1), {"q1": 4, "q2": 4}), (date(2027, 5, 3), {})):
         records.add(

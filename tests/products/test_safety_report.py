@@ -11,7 +11,6 @@ from product_cast import NOW
 from scipy import stats
 
 from alstrack.services import records
-from alstrack.services.administrations import AdministrationIn, administer
 from alstrack.services.adverse_events import ADVERSE_EVENT, AdverseEventIn
 from alstrack.services.safety_report import CAVEAT, exact_interval, safety_report
 
@@ -40,18 +39,11 @@ MENINGITIS = HEADACHE | {
 
 
 @pytest.fixture
-def treated(clinic: Any, maria: Any, approved: Any, thawed: Any, confirm: Any, clock: Any) -> Any:
+def treated(clinic: Any, maria: Any, approved: Any, dose: Any, clock: Any) -> Any:
     """Maria's dose on 1 Nov 2026; a fall before it, a headache after it (linked), then
     meningitis (not linked to the dose)."""
     approved()
-    product = thawed()
-    confirm(product.din, "nina")
-    checked = confirm(product.din, "chen")
-    given = administer(
-        clinic.db, clinic["nina"], product.din,
-        AdministrationIn(version=checked.product_version, route="intrathecal",
-                         cells_administered=6.1e7, volume_ml=10.0),
-    )  # fmt: skip
+    given = dose()
     clock.move_to(NOW + timedelta(days=10), tick=False)
     fall = HEADACHE | {
         "term": "Fall",

@@ -10,7 +10,6 @@ from product_cast import NOW
 
 from alstrack.services import records
 from alstrack.services.adjuncts import SessionHeldIn, SessionPlanIn, plan_sessions, record_session
-from alstrack.services.administrations import AdministrationIn, administer
 from alstrack.services.adverse_events import ADVERSE_EVENT, AdverseEventIn
 from alstrack.services.plans import AdjunctIn
 from alstrack.services.timeline import timeline
@@ -31,17 +30,10 @@ HEADACHE: dict[str, Any] = {
 
 
 def test_the_timeline_shows_each_step_of_the_pathway_in_date_order(
-    clinic: Any, api: Any, maria: Any, approved: Any, thawed: Any, confirm: Any, clock: Any
+    clinic: Any, api: Any, maria: Any, approved: Any, dose: Any, clock: Any
 ) -> None:
     plan = approved(adjunct_therapies=[AdjunctIn(therapy="physiotherapy")])
-    product = thawed()
-    confirm(product.din, "nina")
-    checked = confirm(product.din, "chen")
-    given = administer(
-        clinic.db, clinic["nina"], product.din,
-        AdministrationIn(version=checked.product_version, route="intrathecal",
-                         cells_administered=6.1e7, volume_ml=10.0),
-    )  # fmt: skip
+    given = dose()
     [physio] = plan_sessions(
         clinic.db, clinic["alice"], plan.id,
         SessionPlanIn(therapy="physiotherapy", first_on=date(2026, 11, 2)),
@@ -77,7 +69,7 @@ def test_the_timeline_shows_each_step_of_the_pathway_in_date_order(
     ]
     summaries = [s for _, _, s in pathway]
     assert summaries[0].startswith("Consent signed by the patient: ")
-    assert summaries[2] == f"Dose 1 of 3: 6.1e+07 cells intrathecal ({product.din})"
+    assert summaries[2] == f"Dose 1 of 3: 6.1e+07 cells intrathecal ({given.din})"
     assert summaries[3] == (
         "Adverse event: Post-lumbar puncture headache, grade 2, outcome recovering"
     )
