@@ -52,6 +52,7 @@ SUBSCORES: dict[str, tuple[str, ...]] = {
     "respiratory": ("q10", "q11", "q12"),
 }
 _TOTAL_ITEMS = tuple(item for items in SUBSCORES.values() for item in items)
+_SUBSCORE_STARTS = np.cumsum([0, *(len(items) for items in SUBSCORES.values())][:-1])
 
 Op = Literal["<", "<=", "=="]
 Condition = tuple[str, Op, float]
@@ -97,8 +98,6 @@ MITOS_DOMAINS: dict[str, Rule] = {
 # Kimura et al., Neurology 2006;66:265–267: months = days / (365.25 / 12).
 _DAYS_PER_MONTH = 30.4375
 _ALSFRS_R_MAX = 48.0
-
-_OPS = {"<": np.less, "<=": np.less_equal, "==": np.equal}
 
 
 @dataclass(frozen=True)
@@ -310,16 +309,53 @@ def _columns(items: Mapping[str, npt.ArrayLike]) -> dict[str, FloatArray]:
     return columns
 
 
-def _holds(columns: Mapping[str, FloatArray], rule: Rule) -> StateArray:
-    combine = np.maximum if rule.combine == "any" else np.minimum
-    result: StateArray | None = None
-    for item, op, threshold in rule.conditions:
-        values = columns[item]
-        state = _OPS[op](values, threshold).view(np.uint8) * _TRUE
+@dataclass(frozen=True)
+class _CompiledRules:
+    """Every staging rule's conditions as arrays, so that all of them run as a few whole-matrix
+    operations: a timeline scores a handful of visits, where numpy's cost per call, not per
+    element, is what counts (one call per condition took 4× as long)."""
+
+    rules: tuple[Rule, ...]
+    items: tuple[str, ...]  # the item of each condition, rule after rule
+    thresholds: FloatArray
+    is_lt: npt.NDArray[np.bool_]
+    is_le: npt.NDArray[np.bool_]
+    starts: npt.NDArray[np.intp]  # each rule's first condition
+    is_any: npt.NDArray[np.bool_]  # per rule: any (Kleene OR = max) or all (AND = min)
+
+    @classmethod
+    def of(cls, rules: Sequence[Rule]) -> _CompiledRules:
+        conditions = [c for rule in rules for c in rule.conditions]
+        starts = np.cumsum([0, *(len(rule.conditions) for rule in rules)][:-1])
+        return cls(
+            rules=tuple(rules),
+            items=tuple(item for item, _, _ in conditions),
+            thresholds=np.array([t for _, _, t in conditions], dtype=np.float64),
+            is_lt=np.array([op == "<" for _, op, _ in conditions]),
+            is_le=np.array([op == "<=" for _, op, _ in conditions]),
+            starts=np.asarray(starts, dtype=np.intp),
+            is_any=np.array([rule.combine == "any" for rule in rules]),
+        )
+
+    def states(self, columns: Mapping[str, FloatArray]) -> StateArray:
+        """One column per rule (TRUE, FALSE or UNKNOWN), one row per visit."""
+        values = np.column_stack([columns[item] for item in self.items])
+        holds = np.where(
+            self.is_lt,
+            values < self.thresholds,
+            np.where(self.is_le, values <= self.thresholds, values == self.thresholds),
+        )
+        state = holds.view(np.uint8) * _TRUE
         state[np.isnan(values)] = _UNKNOWN
-        result = state if result is None else combine(result, state, out=result)
-    assert result is not None  # every rule has at least one condition
-    return result
+        return np.where(
+            self.is_any,
+            np.maximum.reduceat(state, self.starts, axis=1),
+            np.minimum.reduceat(state, self.starts, axis=1),
+        )
+
+
+_RULES = _CompiledRules.of((*KINGS_REGIONS, KINGS_4B, *MITOS_DOMAINS.values()))
+_N_REGIONS = len(KINGS_REGIONS)
 
 
 def _as_float(state: StateArray) -> FloatArray:
@@ -336,18 +372,16 @@ def _evaluate(items: Mapping[str, npt.ArrayLike], dead: npt.ArrayLike | None) ->
         raise InvalidInput.for_field("dead", "must have one value per row")
 
     # A sum over a missing item is NaN: totals and subscores need every item they cover.
-    out: dict[str, FloatArray] = {}
-    for name, needed in SUBSCORES.items():
-        out[name] = columns[needed[0]] + columns[needed[1]]
-        for item in needed[2:]:
-            out[name] += columns[item]
-    out["total"] = out["bulbar"] + out["fine_motor"]
-    out["total"] += out["gross_motor"]
-    out["total"] += out["respiratory"]
+    scored = np.column_stack([columns[item] for item in _TOTAL_ITEMS])
+    subscores = np.add.reduceat(scored, _SUBSCORE_STARTS, axis=1)
+    out: dict[str, FloatArray] = dict(zip(SUBSCORES, subscores.T, strict=True))
+    out["total"] = subscores.sum(axis=1)
 
-    regions = [_holds(columns, rule) for rule in KINGS_REGIONS]
-    involved = sum(((r == _TRUE).view(np.uint8) for r in regions), np.zeros(n, np.uint8))
-    unknown = sum(((r == _UNKNOWN).view(np.uint8) for r in regions), np.zeros(n, np.uint8))
+    states = _RULES.states(columns)
+    regions = list(states[:, :_N_REGIONS].T)
+    region_states = states[:, :_N_REGIONS]
+    involved = (region_states == _TRUE).sum(axis=1, dtype=np.uint8)
+    unknown = (region_states == _UNKNOWN).sum(axis=1, dtype=np.uint8)
     out["kings_regions"] = np.where(unknown == 0, involved, np.nan)
     # A diagnosed patient is at least stage 1, so an unknown region only matters where it
     # could raise the count above 1.
@@ -357,7 +391,7 @@ def _evaluate(items: Mapping[str, npt.ArrayLike], dead: npt.ArrayLike | None) ->
     has_a, has_b = ~np.isnan(columns["q5a"]), ~np.isnan(columns["q5b"])
     kings_4a = has_b.view(np.uint8) * _TRUE
     kings_4a[has_a == has_b] = _UNKNOWN
-    kings_4b = _holds(columns, KINGS_4B)
+    kings_4b = states[:, _N_REGIONS].copy()
     either = np.maximum(kings_4a, kings_4b)
     stage = np.where(either == _TRUE, _KINGS_4, region_stage)
     stage[either == _UNKNOWN] = np.nan
@@ -365,11 +399,10 @@ def _evaluate(items: Mapping[str, npt.ArrayLike], dead: npt.ArrayLike | None) ->
     out["kings_stage"] = stage
     out["kings_4a"], out["kings_4b"] = _as_float(kings_4a), _as_float(kings_4b)
 
-    domains = [_holds(columns, rule) for rule in MITOS_DOMAINS.values()]
-    lost = sum(((d == _TRUE).view(np.uint8) for d in domains), np.zeros(n, np.uint8))
-    unsure = np.logical_or.reduce([d == _UNKNOWN for d in domains])
-    mitos = lost.astype(np.float64)
-    mitos[unsure] = np.nan
+    domain_states = states[:, _N_REGIONS + 1 :]
+    domains = list(domain_states.T)
+    mitos = (domain_states == _TRUE).sum(axis=1).astype(np.float64)
+    mitos[(domain_states == _UNKNOWN).any(axis=1)] = np.nan
     mitos[is_dead] = _DEAD_STAGE
     out["mitos_stage"] = mitos
     return _Evaluation(columns, out, regions, region_stage, domains)

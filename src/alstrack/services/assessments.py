@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from itertools import chain
@@ -110,12 +111,22 @@ def derive_alsfrs_many(
     """Derived measures of a patient's ALSFRS-R visits, scored in one pass."""
     dead = [ctx.death_date is not None and on >= ctx.death_date for _, on in visits]
     scores = alsfrs.score_many([r for r, _ in visits], dead=dead, allow_half_points=True)
-    return [_derived(s, on, ctx) for s, (_, on) in zip(scores, visits, strict=True)]
+    onset = ctx.onset_date
+    # ΔFS of every visit in one call, as they were scored.
+    dfs = alsfrs.delta_fs_arrays(
+        [math.nan if s.total is None else s.total for s in scores],
+        [math.nan if onset is None else (on - onset).days for _, on in visits],
+    ).tolist()
+    return [
+        _derived(s, on, None if math.isnan(d) else d, ctx)
+        for s, (_, on), d in zip(scores, visits, dfs, strict=True)
+    ]
 
 
-def _derived(s: alsfrs.AlsfrsScore, assessed_on: date, ctx: PatientContext) -> AlsfrsDerived:
+def _derived(
+    s: alsfrs.AlsfrsScore, assessed_on: date, dfs: float | None, ctx: PatientContext
+) -> AlsfrsDerived:
     reasons = list(s.reasons)
-    dfs = alsfrs.delta_fs(s.total, ctx.onset_date, assessed_on)
     if dfs is None:
         reasons.append(
             "delta_fs: needs the total and an onset date before the visit"
