@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from cohort_cast import COLUMNS, cohort, statsmodels_fit
 from statsmodels.regression.mixed_linear_model import MixedLMParams
-from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
 from alstrack.analysis import PiecewiseSlopeModel, _reml
 from alstrack.analysis.mixed import PARAMS
@@ -19,25 +18,35 @@ from alstrack.analysis.mixed import PARAMS
 TRUTH = {"intercept": 38.0, "slope_before": -1.0, "slope_change": 0.3}
 
 
-# statsmodels' first optimiser (bfgs) stops early on this cohort and it retries with lbfgs and
-# cg, saying so; cg converges. It then warns of the boundary because a variance is below 0.01
-# (its absolute rule of thumb). Each is named here; any other warning still fails the test.
-@pytest.mark.filterwarnings(
-    "ignore:Maximum Likelihood optimization failed to converge:"
-    "statsmodels.tools.sm_exceptions.ConvergenceWarning",
-    "ignore:Retrying MixedLM optimization with:statsmodels.tools.sm_exceptions.ConvergenceWarning",
-    "ignore:The MLE may be on the boundary:statsmodels.tools.sm_exceptions.ConvergenceWarning",
+# Near the boundary statsmodels' optimisers (bfgs, then lbfgs and cg) take paths that differ
+# from one CPU to another (its BLAS kernels round differently): on one machine a cohort's fit
+# converges, on another it stops early and may still say "converged". So these tests compare
+# likelihoods, which settle who is right wherever they run, and ignore its convergence warnings.
+_STATSMODELS_WARNINGS = pytest.mark.filterwarnings(
+    "ignore::statsmodels.tools.sm_exceptions.ConvergenceWarning"
 )
-def test_near_the_boundary_it_agrees_with_statsmodels_where_statsmodels_converges() -> None:
-    df = cohort(seed=8, slope_sd=0.0)
-    reference = statsmodels_fit(df)
-    assert reference.converged
-    ours = PiecewiseSlopeModel().fit(df, **COLUMNS)
-    assert ours.converged_
-    assert [ours.params_[p] for p in PARAMS] == pytest.approx(
-        reference.fe_params.to_numpy(), rel=1e-4
-    )
-    assert ours.log_likelihood_ == pytest.approx(reference.llf, rel=1e-8)
+_NEAR_BOUNDARY_SEEDS = range(1, 9)
+
+
+@_STATSMODELS_WARNINGS
+def test_near_the_boundary_it_agrees_with_statsmodels_where_statsmodels_reaches_the_optimum() -> (
+    None
+):
+    agreed = 0
+    for seed in _NEAR_BOUNDARY_SEEDS:
+        df = cohort(seed=seed, slope_sd=0.0)
+        reference = statsmodels_fit(df)
+        ours = PiecewiseSlopeModel().fit(df, **COLUMNS)
+        assert ours.converged_
+        # Never a worse fit than statsmodels' …
+        assert ours.log_likelihood_ >= reference.llf - 1e-6 * abs(reference.llf)
+        # … and where statsmodels reaches the same optimum, the same estimates.
+        if ours.log_likelihood_ == pytest.approx(reference.llf, rel=1e-8):
+            agreed += 1
+            assert [ours.params_[p] for p in PARAMS] == pytest.approx(
+                reference.fe_params.to_numpy(), rel=1e-4
+            )
+    assert agreed >= 1, "statsmodels reached the optimum of none of these cohorts"
 
 
 def test_with_no_spread_of_slopes_the_fit_converges_on_the_boundary() -> None:
@@ -50,12 +59,10 @@ def test_with_no_spread_of_slopes_the_fit_converges_on_the_boundary() -> None:
         assert 0 < model.bse_[name] < 1
 
 
+@_STATSMODELS_WARNINGS
 def test_where_statsmodels_stops_early_its_own_likelihood_is_higher_at_this_fit() -> None:
     df = cohort(seed=4, slope_sd=0.0)
-    with pytest.warns(ConvergenceWarning) as warned:
-        reference = statsmodels_fit(df)
-    assert not reference.converged
-    assert any("Gradient optimization failed" in str(w.message) for w in warned)
+    reference = statsmodels_fit(df)
     ours = PiecewiseSlopeModel().fit(df, **COLUMNS)
     assert ours.converged_
     # statsmodels' REML log-likelihood, at its estimate and at ours (Ψ = covariance / σ²).

@@ -66,6 +66,7 @@ class PiecewiseSlopeModel:
     on_boundary_: bool
     bootstrap_samples_: NDArray[np.float64]
     bootstrap_failed_: int
+    robust_bse_: dict[str, float]
 
     def __init__(self, alpha: float = 0.05) -> None:
         if not 0.0 < alpha < 1.0:
@@ -87,6 +88,7 @@ class PiecewiseSlopeModel:
         _require_residual_variation(sums, outcome)
         result = _reml.fit(sums, np.ones(visits.n_patients), _reml.default_start(sums))
         self._sums, self._y_mean, self._theta = sums, y_mean, result.theta
+        self._visits = visits
         e = result.evaluation
         beta = self._beta(e)
         se = np.sqrt(np.diag(e.residual_variance * np.linalg.inv(e.h)))
@@ -162,6 +164,51 @@ class PiecewiseSlopeModel:
         )
         return {
             name: (float(lo), float(hi)) for name, lo, hi in zip(PARAMS, low, high, strict=True)
+        }
+
+    def robust_conf_int(self) -> dict[str, tuple[float, float]]:
+        """Wald intervals from the cluster-robust (sandwich) covariance at the fitted variances.
+
+        The model-based standard errors assume every patient's slope changes by the same β2;
+        when patients' own changes vary (plateaus and accelerations happen without treatment)
+        they are too small and the Wald interval claims too often (docs/analytics.md). The
+        sandwich (Liang & Zeger, Biometrika 1986) uses the patients' own residuals instead;
+        with m patients it is scaled by m/(m − 3), the usual small-sample factor, and it needs
+        more than 3 patients. The standard errors are kept in ``robust_bse_``.
+        """
+        if not hasattr(self, "_visits"):
+            raise InvalidInput("Fit the model before asking for robust intervals.")
+        visits, p = self._visits, len(PARAMS)
+        m = visits.n_patients
+        if m <= p:
+            raise InvalidInput.for_field(
+                "df", f"a cluster-robust interval needs more than {p} patients; the data have {m}"
+            )
+        order = np.argsort(visits.patient, kind="stable")
+        patient, t, y = visits.patient[order], visits.t[order], visits.y[order]
+        counts = np.bincount(patient, minlength=m)
+        within = np.arange(t.size) - np.repeat(np.cumsum(counts) - counts, counts)
+        beta = np.array([self.params_[k] for k in PARAMS])
+        rows = np.column_stack([np.ones_like(t), t, np.maximum(t, 0.0)])
+        # Patients padded to the same number of visits: a padded row has X = 0 and residual 0,
+        # so it adds nothing (V stays block-diagonal between real and padded rows).
+        x = np.zeros((m, int(counts.max()), p))
+        x[patient, within] = rows
+        r = np.zeros((m, int(counts.max())))
+        r[patient, within] = y - rows @ beta
+        z = x[:, :, :2]
+        v = z @ self.random_effects_cov_ @ z.transpose(0, 2, 1)
+        v += self.residual_variance_ * np.eye(x.shape[1])
+        v_inv_x = np.linalg.solve(v, x)
+        bread = np.linalg.inv(np.einsum("mki,mkj->ij", x, v_inv_x))
+        scores = np.einsum("mki,mk->mi", v_inv_x, r)
+        cov = bread @ (scores.T @ scores) @ bread * m / (m - p)
+        se = np.sqrt(np.diag(cov))
+        z_crit = NormalDist().inv_cdf(1.0 - self.alpha / 2.0)
+        self.robust_bse_ = dict(zip(PARAMS, se.tolist(), strict=True))
+        return {
+            name: (float(b - z_crit * s), float(b + z_crit * s))
+            for name, b, s in zip(PARAMS, beta, se, strict=True)
         }
 
     def _beta(self, e: _reml.Evaluation) -> NDArray[np.float64]:

@@ -15,7 +15,6 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from statistics import NormalDist
 from typing import Literal
 
 import numpy as np
@@ -25,7 +24,7 @@ from sqlalchemy import select
 
 from alstrack import __version__
 from alstrack.analysis import PiecewiseSlopeModel
-from alstrack.analysis.mixed import MIN_RESAMPLES
+from alstrack.analysis.mixed import MIN_RESAMPLES, PARAMS
 from alstrack.analysis.trajectory import MONTH_DAYS
 from alstrack.errors import FieldError, InvalidInput
 from alstrack.services.assessments import InstrumentAssessmentOut
@@ -62,8 +61,6 @@ FORMULA = (
 BOOTSTRAP_RESAMPLES = 1000
 BOOTSTRAP_SEED = 6
 LEVEL = 0.95
-_Z = NormalDist().inv_cdf(0.5 + LEVEL / 2)
-_PARAMS = 3  # β0, β1, β2
 COLUMNS = {"patient": "patient_id", "time": "t_months", "outcome": "alsfrs_r"}
 CAVEAT = (
     "A cohort without a concurrent control: the change of slope compares each patient's course "
@@ -290,8 +287,9 @@ def estimate_slope_change(
         )
     model = PiecewiseSlopeModel(alpha=1 - LEVEL).fit(df, **COLUMNS)
     intervals = {"Wald": model.conf_int_["slope_change"]}
-    robust = _robust_interval(df, model)
-    if robust is not None:
+    robust: tuple[float, float] | None = None
+    if model.n_patients_ > len(PARAMS):  # the sandwich needs more patients than parameters
+        robust = model.robust_conf_int()["slope_change"]
         intervals["cluster-robust"] = robust
     boot: tuple[float, float] | None = None
     failed: int | None = None
@@ -361,45 +359,6 @@ def reading(slope_change: float, intervals: Mapping[str, tuple[float, float]]) -
         f"zero: {course} decline after the first dose than before. An association in a cohort "
         "without controls; it cannot show what caused it."
     )
-
-
-def _robust_interval(df: pd.DataFrame, model: PiecewiseSlopeModel) -> tuple[float, float] | None:
-    """β2 ± z·SE from the cluster-robust (sandwich) covariance at the model's variance estimate.
-
-    The model-based SE assumes every patient's slope changes by the same β2; when patients'
-    own changes vary (plateaus and accelerations happen without treatment), it is too small and
-    the Wald interval claims too often (docs/analytics.md). The sandwich (Liang & Zeger,
-    Biometrika 1986) uses the patients' own residuals instead; with m patients it is scaled by
-    m/(m − 3) (the usual small-sample factor) and not computed with 3 patients or fewer.
-    A statistic over many patients: its place is beside bootstrap_conf_int in analysis/mixed.py.
-    """
-    codes, uniques = pd.factorize(df[COLUMNS["patient"]])
-    m = len(uniques)
-    if m <= _PARAMS:
-        return None
-    order = np.argsort(codes, kind="stable")
-    patient = codes[order]
-    t = df[COLUMNS["time"]].to_numpy(np.float64)[order]
-    y = df[COLUMNS["outcome"]].to_numpy(np.float64)[order]
-    counts = np.bincount(patient, minlength=m)
-    within = np.arange(t.size) - np.repeat(np.cumsum(counts) - counts, counts)
-    beta = np.array([model.params_[k] for k in ("intercept", "slope_before", "slope_change")])
-    rows = np.column_stack([np.ones_like(t), t, np.maximum(t, 0.0)])
-    # Patients padded to the same number of visits: a padded row has X = 0 and residual 0, so
-    # it adds nothing (V stays block-diagonal between real and padded rows).
-    x = np.zeros((m, int(counts.max()), _PARAMS))
-    x[patient, within] = rows
-    r = np.zeros((m, int(counts.max())))
-    r[patient, within] = y - rows @ beta
-    z = x[:, :, :2]
-    v = z @ model.random_effects_cov_ @ z.transpose(0, 2, 1)
-    v += model.residual_variance_ * np.eye(x.shape[1])
-    v_inv_x = np.linalg.solve(v, x)
-    bread = np.linalg.inv(np.einsum("mki,mkj->ij", x, v_inv_x))
-    scores = np.einsum("mki,mk->mi", v_inv_x, r)
-    cov = bread @ (scores.T @ scores) @ bread * m / (m - _PARAMS)
-    se = float(np.sqrt(cov[2, 2]))
-    return beta[2] - _Z * se, beta[2] + _Z * se
 
 
 def _groups(df: pd.DataFrame, first: dict[int, FirstDose]) -> list[ExploratoryGroupOut]:
