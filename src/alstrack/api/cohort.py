@@ -22,9 +22,15 @@ router = APIRouter(tags=["cohort"])
     "ENCALS-expected curve of the same patients",
 )
 def survival(
-    db: DB, actor: CurrentActor, site: str | None = None, treated_only: bool = True
+    db: DB,
+    actor: CurrentActor,
+    site: str | None = None,
+    treated_only: bool = True,
+    on: Annotated[date | None, Query(description="Data cut-off; default today")] = None,
 ) -> CohortSurvivalOut:
-    return cohort_survival.event_free_survival(db, actor, site_code=site, treated_only=treated_only)
+    return cohort_survival.event_free_survival(
+        db, actor, site_code=site, treated_only=treated_only, on=on
+    )
 
 
 @router.get(

@@ -1,4 +1,5 @@
-"""`alstrack report`: the clinical reports (a patient's progress, safety) as HTML or PDF.
+"""`alstrack report`: the clinical reports (a patient's progress, safety, cohort outcomes) as
+HTML or PDF.
 
 Each command names what to report on and calls one service; `_deliver` does the rest (the
 acting user, the format, where to write), so a further report is one more small command. The
@@ -26,7 +27,7 @@ from alstrack.store.db import Database
 __all__ = ["report_app"]
 
 report_app = typer.Typer(
-    help="Write a clinical report (a patient's progress, safety) as HTML or PDF.",
+    help="Write a clinical report (a patient's progress, safety, cohort outcomes) as HTML or PDF.",
     no_args_is_help=True,
 )
 
@@ -82,6 +83,11 @@ def patient_command(
     _deliver(render, username, fmt, output, f"progress report of patient {patient_id}")
 
 
+SiteOption = Annotated[
+    str | None, typer.Option(metavar="CODE", help="One site only (default: every site seen).")
+]
+
+
 @report_app.command("safety")
 def safety_command(
     username: AsOption,
@@ -93,9 +99,7 @@ def safety_command(
             help="Data cut-off: events with onset up to this day (default today).",
         ),
     ] = None,
-    site: Annotated[
-        str | None, typer.Option(metavar="CODE", help="One site only (default: every site seen).")
-    ] = None,
+    site: SiteOption = None,
     fmt: FormatOption = DocumentFormat.html,
     output: OutputOption = None,
 ) -> None:
@@ -112,6 +116,75 @@ def safety_command(
         return safety_report_document(db, actor, on=cut_off, site_code=site, fmt=fmt)
 
     _deliver(render, username, fmt, output, "safety report")
+
+
+@report_app.command("cohort")
+def cohort_command(
+    username: AsOption,
+    on: Annotated[
+        datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%d"],
+            metavar="YYYY-MM-DD",
+            help="Data cut-off: doses, ALSFRS-R totals and events up to this day (default today).",
+        ),
+    ] = None,
+    site: SiteOption = None,
+    responder_threshold: Annotated[
+        float | None,
+        typer.Option(
+            metavar="POINTS",
+            help="Slope change in points/month a responder needs (default 1.25, the NurOwn "
+            "phase 3 definition, the one with a published untreated figure).",
+        ),
+    ] = None,
+    bootstrap_resamples: Annotated[
+        int | None,
+        typer.Option(
+            min=100, max=5000, metavar="N", help="Cluster bootstrap resamples (default 1000)."
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(min=0, max=2**32 - 1, help="Seed of the bootstrap resamples (default 6)."),
+    ] = None,
+    external_cohort: Annotated[
+        str | None,
+        typer.Option(
+            metavar="NAME",
+            help="Also set the treated patients beside matched controls of this imported "
+            "external cohort (alstrack import proact).",
+        ),
+    ] = None,
+    fmt: FormatOption = DocumentFormat.html,
+    output: OutputOption = None,
+) -> None:
+    """Write the cohort outcomes report: the treated patients' ALSFRS-R totals with the
+    change of slope after the first dose (piecewise mixed model, three 95% intervals, the
+    reading generated from them) or why it cannot be estimated; exploratory groups; responders
+    beside untreated figures; event-free survival beside the ENCALS expectation; matched
+    external controls if named; the safety counts with every serious event; the caveats.
+
+    Exit 1, with the reason, for an unknown site code or external cohort, or a role that may
+    not read assessments, products and adverse events.
+    """
+    from alstrack.services.cohort_documents import cohort_report
+
+    cut_off = on.date() if on is not None else None
+    # Only what was given: the service's defaults are the cohort analysis's own.
+    bootstrap = {
+        name: value
+        for name, value in (("bootstrap_resamples", bootstrap_resamples), ("seed", seed))
+        if value is not None
+    }
+
+    def render(db: Database, actor: Actor, fmt: Format) -> Document:
+        return cohort_report(
+            db, actor, on=cut_off, site_code=site, responder_threshold=responder_threshold,
+            external_cohort=external_cohort, fmt=fmt, **bootstrap,
+        )  # fmt: skip
+
+    _deliver(render, username, fmt, output, "cohort outcomes report")
 
 
 def _deliver(

@@ -1,9 +1,10 @@
-"""Product labels, chain-of-custody, patient progress and safety reports as HTML, from views.
+"""Product labels, chain-of-custody, patient progress, safety and cohort outcomes reports as HTML,
+from views.
 
 Rendering is pure: a view in, a string out. The eye-readable DIN, its check character and the
 bar code are all worked out here from the DIN alone (alstrack.domain.isbt128), so a label can
 never show a check character that does not belong to its bar code. The clinical reports'
-figures are drawn here from their views (reports.plots) and put inline.
+figures are drawn here from their views (reports.plots, reports.cohort_plots) and put inline.
 """
 
 from __future__ import annotations
@@ -19,12 +20,20 @@ from alstrack.domain.isbt128 import check_character, flag, format_din, parse_din
 from alstrack.domain.products import State, Step
 from alstrack.reports import numbers
 from alstrack.reports.barcodes import code128_svg, din_bar_code_data
+from alstrack.reports.cohort_plots import event_free_svg, slopes_svg
+from alstrack.reports.cohort_views import CohortReportView
 from alstrack.reports.patient_views import PatientReportView
 from alstrack.reports.plots import measure_svg, safety_svg, survival_svg
 from alstrack.reports.safety_views import SafetyReportView
 from alstrack.reports.views import CustodyView, LabelView
 
-__all__ = ["custody_report_html", "label_html", "patient_report_html", "safety_report_html"]
+__all__ = [
+    "cohort_report_html",
+    "custody_report_html",
+    "label_html",
+    "patient_report_html",
+    "safety_report_html",
+]
 
 _STATES = frozenset(s.value for s in State)
 _STEPS = frozenset(s.value for s in Step)
@@ -85,6 +94,36 @@ def safety_report_html(view: SafetyReportView) -> str:
     plotted), every serious event, the events before treatment, and the caveat."""
     figure = _inline(safety_svg(view)) if view.overall.patients_treated else None
     return _environment().get_template("safety_report.html").render(report=view, figure=figure)
+
+
+def cohort_report_html(view: CohortReportView) -> str:
+    """The cohort outcomes report: the cohort's ALSFRS-R totals with the model's mean line
+    (plotted), the change of slope with its intervals and reading or the model's reason for
+    none, exploratory groups, responders beside untreated figures, event-free survival beside
+    the ENCALS expectation (plotted), matched external controls if named, the safety counts
+    (plotted) with every serious event, and the caveats."""
+    slopes, survival = view.slopes, view.survival
+    figures = {
+        "slopes": (
+            _inline(slopes_svg(slopes, cut_off=view.cut_off, software=view.software))
+            if slopes.trajectories
+            else None
+        ),
+        # Without an event the observed curve is one point: drawn only beside an expected one.
+        "survival": (
+            _inline(event_free_svg(survival, cut_off=view.cut_off, software=view.software))
+            if len(survival.observed) > 1 or survival.expected
+            else None
+        ),
+        "safety": (
+            _inline(safety_svg(view.safety)) if view.safety.overall.patients_treated else None
+        ),
+    }
+    return (
+        _environment()
+        .get_template("cohort_report.html")
+        .render(report=view, safety=view.safety, figures=figures)
+    )
 
 
 def _inline(svg: str) -> Markup:

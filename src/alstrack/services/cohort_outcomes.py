@@ -90,6 +90,9 @@ class Interval(BaseModel):
 class SlopeChangeOut(BaseModel):
     n_patients: int
     n_obs: int = Field(description="ALSFRS-R totals (visits) in the model")
+    intercept: float = Field(
+        description="β0: the mean ALSFRS-R total at the first dose (t = 0) on the model's line"
+    )
     slope_before: float = Field(description="β1: mean slope before the first dose, points/month")
     slope_before_wald: Interval
     slope_change: float = Field(description="β2: slope after minus slope before, points/month")
@@ -169,6 +172,7 @@ def cohort_outcomes(
     data = cohort_visits(db, actor, site_code=site_code, on=cut_off)
     df = data.frame
     found = responders(df, threshold=responder_threshold)  # refuses a bad threshold first
+    _check_resamples(bootstrap_resamples)  # a bad argument is not a cohort that cannot be fitted
     try:
         estimate = estimate_slope_change(df, bootstrap_resamples=bootstrap_resamples, seed=seed)
     except InvalidInput as error:
@@ -281,10 +285,7 @@ def estimate_slope_change(
     robust intervals alone, and can only claim as often as or more often than with it (a claim
     needs every interval on one side of zero). InvalidInput when the model cannot be fitted.
     """
-    if bootstrap_resamples is not None and bootstrap_resamples < MIN_RESAMPLES:
-        raise InvalidInput.for_field(
-            "bootstrap_resamples", f"at least {MIN_RESAMPLES}, got {bootstrap_resamples}"
-        )
+    _check_resamples(bootstrap_resamples)
     model = PiecewiseSlopeModel(alpha=1 - LEVEL).fit(df, **COLUMNS)
     intervals = {"Wald": model.conf_int_["slope_change"]}
     robust: tuple[float, float] | None = None
@@ -305,6 +306,7 @@ def estimate_slope_change(
     return SlopeChangeOut(
         n_patients=model.n_patients_,
         n_obs=model.n_obs_,
+        intercept=model.params_["intercept"],
         slope_before=model.params_["slope_before"],
         slope_before_wald=_interval(model.conf_int_["slope_before"]),
         slope_change=change,
@@ -318,6 +320,13 @@ def estimate_slope_change(
         on_boundary=model.on_boundary_,
         reading=shown,
     )
+
+
+def _check_resamples(bootstrap_resamples: int | None) -> None:
+    if bootstrap_resamples is not None and bootstrap_resamples < MIN_RESAMPLES:
+        raise InvalidInput.for_field(
+            "bootstrap_resamples", f"at least {MIN_RESAMPLES}, got {bootstrap_resamples}"
+        )
 
 
 _NOT_CONVERGED = (

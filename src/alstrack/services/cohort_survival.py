@@ -22,7 +22,7 @@ from sqlalchemy import select
 from alstrack.analysis.survival import CurvePoint, ederer_expected, kaplan_meier
 from alstrack.analysis.trajectory import MONTH_DAYS
 from alstrack.domain.prognosis import encals_model, survival
-from alstrack.services.context import Actor
+from alstrack.services.context import Actor, clinic_day, today
 from alstrack.services.milestones import MilestoneOut
 from alstrack.services.outcomes import prognosis_of
 from alstrack.services.records import patient_context
@@ -53,6 +53,7 @@ class PointOut(BaseModel):
 class CohortSurvivalOut(BaseModel):
     population: str = Field(description="treated (given at least one dose) or all")
     site_code: str | None
+    on: date = Field(description="Data cut-off: records dated on or before it")
     patients: int = Field(description="Patients in the curves")
     events: int
     left_out: dict[str, int] = Field(description="Patients left out, by reason")
@@ -69,18 +70,31 @@ class CohortSurvivalOut(BaseModel):
 
 
 def event_free_survival(
-    db: Database, actor: Actor, *, site_code: str | None = None, treated_only: bool = True
+    db: Database,
+    actor: Actor,
+    *,
+    site_code: str | None = None,
+    treated_only: bool = True,
+    on: date | None = None,
 ) -> CohortSurvivalOut:
-    """The cohort's event-free survival from onset beside its ENCALS-expected curve."""
+    """The cohort's event-free survival from onset beside its ENCALS-expected curve, from the
+    records dated on or before ``on`` (default today); treated: dosed on or before it."""
     actor.require("assessments.read")
+    cut_off = on or today()
     with db.read() as session:
         check_site_code(session, site_code)
         stmt = select(Patient).join(Site, Site.id == Patient.site_id).order_by(Patient.id)
         if site_code is not None:
             stmt = stmt.where(Site.code == site_code)
         if treated_only:
-            treated = select(Administration.patient_id)
-            stmt = stmt.where(Patient.id.in_(treated))
+            dosed = {
+                patient_id
+                for patient_id, at in session.execute(
+                    select(Administration.patient_id, Administration.at)
+                )
+                if clinic_day(at) <= cut_off
+            }
+            stmt = stmt.where(Patient.id.in_(dosed))
         patients = [p for p in session.scalars(stmt) if actor.sees_site(p.site_id)]
         born = {p.id: patient_context(session, p).date_of_birth for p in patients}
     model = encals_model()
@@ -93,11 +107,10 @@ def event_free_survival(
         if onset is None:
             left_out["no symptom onset date"] += 1
             continue
-        dated = [e.date for e in shown.events if e.type not in ("symptom_onset", "diagnosis")]
+        known = [e for e in shown.events if e.date <= cut_off]
+        dated = [e.date for e in known if e.type not in ("symptom_onset", "diagnosis")]
         events = [
-            e.date
-            for e in shown.events
-            if isinstance(e.record, MilestoneOut) and e.record.kind in EVENTS
+            e.date for e in known if isinstance(e.record, MilestoneOut) and e.record.kind in EVENTS
         ]
         if not dated:
             left_out["no record after onset"] += 1
@@ -117,6 +130,7 @@ def event_free_survival(
     return CohortSurvivalOut(
         population="treated" if treated_only else "all",
         site_code=site_code,
+        on=cut_off,
         patients=len(rows),
         events=sum(1 for r in rows if r[2]),
         left_out=dict(left_out),
