@@ -57,13 +57,15 @@ def test_the_figure_is_inline_svg_with_the_dose_and_the_expected_course_drawn(
     clinic: Any, followed: Any
 ) -> None:
     page = report(clinic, followed.patient_id).content.decode()
-    [alsfrs, fvc, weight] = figures(page)
+    [alsfrs, fvc, weight, subscores, stages] = figures(page)
     assert 'id="alsfrs_r_total-dose-1"' in alsfrs
     assert 'id="alsfrs_r_total-observed"' in alsfrs
     assert 'id="alsfrs_r_total-expected-course"' in alsfrs
     assert 'id="alsfrs_r_total-prediction-band"' in alsfrs  # three visits before: a line
     assert 'id="fvc_percent_predicted-dose-1"' in fvc
     assert 'id="weight_kg-dose-1"' in weight
+    assert 'id="alsfrs_r_subscores-dose-1"' in subscores
+    assert 'id="stages-kings-dose-1"' in stages
     caption = html_text(page.split(alsfrs, 1)[1].split("</figcaption>", 1)[0])
     assert caption.startswith(
         "ALSFRS-R total (points). Data cut-off 2027-05-10; n = 5 values (3 on or before the "
@@ -125,9 +127,13 @@ def test_a_synthetic_patient_without_a_dose_says_so_and_compares_nothing(
     assert "No dose recorded" in text
     assert "Not compared: no dose given: nothing to compare." in text
     assert "months from the first recorded value (2025-03-01)" in text
-    [alsfrs_figure] = figures(page)  # FVC and weight have no values, so no figure
+    # FVC and weight have no values, so no figure; the subscores and the stages have theirs.
+    [alsfrs_figure, subscores, stages] = figures(page)
     assert "dose-1" not in alsfrs_figure
     assert "expected-course" not in alsfrs_figure
+    assert 'id="alsfrs_r_subscores-bulbar"' in subscores
+    assert "dose-1" not in subscores
+    assert 'id="stages-kings"' in stages
 
 
 def test_the_encals_prognosis_is_shown_with_its_model_provenance_and_curve(

@@ -1,6 +1,7 @@
 """What a patient's progress report shows: plain values, gathered by a service.
 
-The renderer reads only these, so it needs no database and can be tested with made-up values.
+The renderer reads only these, so it needs no database and can be tested with made-up values;
+the two figures drawn before rendering are held as markup drawn from the same values.
 The patient appears by pseudonymous study id only: there is no field for a name, a birth date or
 a record number. Time is in months from the first dose (30.4375 days), negative before it.
 """
@@ -11,13 +12,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 __all__ = [
+    "AdverseEventMark",
     "ComparisonLine",
     "ExpectedPoint",
     "MeasureSection",
+    "MilestoneMark",
     "PatientReportView",
     "PrognosisSection",
     "SlopeLine",
     "StageLine",
+    "SubscorePoint",
     "ValuePoint",
 ]
 
@@ -68,6 +72,34 @@ class ComparisonLine:
 
 
 @dataclass(frozen=True)
+class MilestoneMark:
+    """A milestone, marked on the figures as a dash-dot vertical line."""
+
+    kind: str  # gastrostomy | niv_start | niv_over_23h | tracheostomy | death: names its mark
+    label: str  # e.g. "NIV > 23 h/day"
+    on: date
+    months: float
+
+
+@dataclass(frozen=True)
+class AdverseEventMark:
+    """An adverse event at its onset, marked on the figures by its number: "AE 1", or "SAE 2"
+    when it is serious (ICH E2A), drawn filled."""
+
+    number: int  # 1, 2… by onset
+    term: str
+    on: date  # the onset
+    months: float
+    grade: int  # CTCAE
+    serious: bool
+    serious_criteria: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return f"{'SAE' if self.serious else 'AE'} {self.number}"
+
+
+@dataclass(frozen=True)
 class MeasureSection:
     """One measure: its values, the course expected without treatment, slopes, comparisons."""
 
@@ -88,6 +120,11 @@ class MeasureSection:
     # has one (0 to 48 for ALSFRS-R): a change of one point must not fill the figure.
     axis_min_span: float = 0.0
     scale: tuple[float, float] | None = None
+    # The report's milestones and adverse events, marked on the measure's figure too, and
+    # whether the reader may see adverse events at all (the figure says so when not).
+    milestones: tuple[MilestoneMark, ...] = ()
+    adverse_events: tuple[AdverseEventMark, ...] = ()
+    adverse_events_shown: bool = True
 
 
 @dataclass(frozen=True)
@@ -95,6 +132,19 @@ class StageLine:
     on: date
     kings_stage: int | None
     mitos_stage: int | None
+    months: float
+
+
+@dataclass(frozen=True)
+class SubscorePoint:
+    """The four ALSFRS-R subscores of one visit (0–12 each); None where an item is missing."""
+
+    on: date
+    months: float
+    bulbar: float | None
+    fine_motor: float | None
+    gross_motor: float | None
+    respiratory: float | None
 
 
 @dataclass(frozen=True)
@@ -133,3 +183,8 @@ class PatientReportView:
     generated_at: datetime
     generated_by: str
     software: str  # "alstrack 0.1.0": the version whose methods produced the numbers
+    milestones: tuple[MilestoneMark, ...] = ()
+    adverse_events: tuple[AdverseEventMark, ...] = ()
+    # Why no adverse event is shown when the reader may not read them; None when they may.
+    adverse_events_withheld: str | None = None
+    subscores: tuple[SubscorePoint, ...] = ()

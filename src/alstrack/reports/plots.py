@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from alstrack.reports import event_marks as marks
 from alstrack.reports.patient_views import MeasureSection, PrognosisSection
 from alstrack.reports.safety_views import ProportionCell, SafetyReportView
 
@@ -47,6 +48,7 @@ _WIDTH_IN = 7.0  # the text width of an A4 page with 15 mm margins, a little les
 _WIDE_IN = 10.0  # the same of A4 landscape
 _OBSERVED, _EXPECTED, _BAND, _DOSE = "#1f4e79", "#555555", "#d9d9d9", "#b2182b"
 _IDS = re.compile(r'(\bid="|href="#|url\(#)')
+_CLIP_IDS = re.compile(r'(?<=id=")p[0-9a-f]{10}(?=")|(?<=url\(#)p[0-9a-f]{10}(?=\))')
 _METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.DOTALL)
 
 
@@ -60,19 +62,28 @@ def measure_svg(
     software: str,
 ) -> str:
     """One measure over time: the values, the course expected without treatment with its 95%
-    prediction band where it has one, each dose as a vertical line (ids ``dose-1``…) and the
-    data cut-off. Every measure of a report shares ``months_range``, so their figures align."""
+    prediction band where it has one, each dose as a vertical line (ids ``dose-1``…), each
+    milestone (``milestone-gastrostomy``…), each adverse event at its onset in a strip under the
+    axes (``adverse-event-1``, ``serious-adverse-event-2``…) and the data cut-off. Every measure
+    of a report shares ``months_range``, so their figures align."""
+    events = section.adverse_events
+    low, high = marks.months_shown(months_range, section.milestones, events)
+    rows = marks.strip_rows(events, (low, high))
     with _drawing() as figure:
-        fig = figure(2.9)
-        ax = fig.add_subplot()
+        fig = figure(2.9 + marks.strip_height(rows))
+        ax, strip = marks.axes_with_strip(fig, rows)
         if section.expected:
             months = [e.months for e in section.expected]
-            banded = [e for e in section.expected if e.low is not None and e.high is not None]
+            banded = [
+                (e.months, e.low, e.high)
+                for e in section.expected
+                if e.low is not None and e.high is not None
+            ]
             if banded:
                 ax.fill_between(
-                    [e.months for e in banded],
-                    [e.low for e in banded],
-                    [e.high for e in banded],
+                    [band[0] for band in banded],
+                    [band[1] for band in banded],
+                    [band[2] for band in banded],
                     color=_BAND,
                     linewidth=0,
                     label="95% prediction interval",
@@ -98,14 +109,16 @@ def measure_svg(
             gid="observed",
         )
         _doses(ax, doses_months)
-        ax.axvline(
-            months_range[1], color="black", linewidth=0.8, gid="cut-off", label="data cut-off"
-        )
-        ax.set_xlim(months_range[0] - 0.3, months_range[1] + 0.3)
+        marks.draw_milestones(ax, section.milestones)
+        cut = months_range[1]
+        ax.axvline(cut, color="black", linewidth=0.8, gid="cut-off", label="data cut-off")
+        _strip_guides(strip, doses_months, cut)
+        marks.draw_adverse_events(strip, events, rows)
+        ax.set_xlim(low - 0.3, high + 0.3)
         ax.set_title(f"{section.title} ({section.unit})", loc="left")
-        ax.set_xlabel(f"months from {time_origin}")
+        (strip or ax).set_xlabel(f"months from {time_origin}")
         ax.set_ylabel(section.unit)
-        ax.legend(loc="best")
+        marks.legend(ax, strip)
         _widen(ax, section.axis_min_span, section.scale)
         n = len(section.points)
         split = (
@@ -116,7 +129,9 @@ def measure_svg(
         _note(
             fig,
             f"Data cut-off {cut_off.isoformat()} · n = {n} value{'s' if n != 1 else ''} "
-            f"({split}) · expected course: {section.expected_method} · {software}",
+            f"({split}) · expected course: {section.expected_method}"
+            f"{marks.note(section.milestones, events, shown=section.adverse_events_shown)} · "
+            f"{software}",
         )
         return _svg(fig, section.key)
 
@@ -222,32 +237,44 @@ def _widen(ax: Axes, span: float, scale: tuple[float, float] | None) -> None:
     ax.set_ylim(low, high)
 
 
-def _doses(ax: Axes, months: Sequence[float]) -> None:
-    """Each dose as a dotted vertical line, labelled at the top of the axes."""
+def _doses(ax: Axes, months: Sequence[float], *, gid: str = "dose", labelled: bool = True) -> None:
+    """Each dose as a dotted vertical line (ids ``dose-1``… or ``{gid}-1``… where a figure has
+    several axes), labelled at the top of the axes."""
     for number, at in enumerate(months, start=1):
         ax.axvline(
             at,
             color=_DOSE,
             linestyle=":",
             linewidth=1.3,
-            gid=f"dose-{number}",
+            gid=f"{gid}-{number}",
             label="dose" if number == 1 else None,
         )
-        ax.text(
-            at,
-            1.0,
-            f" dose {number}",
-            transform=ax.get_xaxis_transform(),
-            color=_DOSE,
-            fontsize=6.5,
-            va="top",
-            ha="left",
-        )
+        if labelled:
+            ax.text(
+                at,
+                1.0,
+                f" dose {number}",
+                transform=ax.get_xaxis_transform(),
+                color=_DOSE,
+                fontsize=6.5,
+                va="top",
+                ha="left",
+            )
+
+
+def _strip_guides(strip: Axes | None, doses_months: Sequence[float], cut_off: float) -> None:
+    """The doses and the data cut-off carried down, faint, through a strip of adverse events."""
+    if strip is None:
+        return
+    for at in doses_months:
+        strip.axvline(at, color=_DOSE, linestyle=":", linewidth=0.8)
+    strip.axvline(cut_off, color="black", linewidth=0.6)
 
 
 def _note(fig: Figure, text: str) -> None:
     """The figure's own statement of cut-off, n and method, in a strip kept under the axes."""
-    wrapped = textwrap.fill(text, round(24 * fig.get_figwidth()))
+    # About as many characters of 6-point DejaVu Sans as an inch holds: more ran off the edge.
+    wrapped = textwrap.fill(text, round(21 * fig.get_figwidth()))
     from matplotlib.layout_engine import ConstrainedLayoutEngine
 
     strip = (0.06 + 0.11 * (wrapped.count("\n") + 1)) / fig.get_figheight()
@@ -282,5 +309,10 @@ def _svg(fig: Figure, prefix: str) -> str:
     text = out.getvalue()
     svg = text[text.index("<svg") :]  # inline SVG takes no XML declaration or doctype
     svg = _METADATA.sub("", svg)  # the RDF block says who drew it: nothing a reader sees
+    # matplotlib names a clip path by hashing its box, and the constrained layout of a figure
+    # of several axes can leave the box's last bits differing between two draws of one view
+    # (the printed coordinates do not): named in order of appearance, they are the same.
+    clips: dict[str, str] = {}
+    svg = _CLIP_IDS.sub(lambda m: clips.setdefault(m.group(), f"clip{len(clips) + 1}"), svg)
     svg = svg.replace("font-family: 'DejaVu Sans'", "font-family: 'DejaVu Sans', sans-serif")
     return _IDS.sub(rf"\g<1>{prefix}-", svg).strip()

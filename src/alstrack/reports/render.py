@@ -24,6 +24,7 @@ from alstrack.reports.cohort_plots import event_free_svg, slopes_svg
 from alstrack.reports.cohort_views import CohortReportView
 from alstrack.reports.patient_views import PatientReportView
 from alstrack.reports.plots import measure_svg, safety_svg, survival_svg
+from alstrack.reports.progress_plots import stages_svg, subscores_svg
 from alstrack.reports.safety_views import SafetyReportView
 from alstrack.reports.views import CustodyView, LabelView
 
@@ -77,6 +78,10 @@ def patient_report_html(view: PatientReportView) -> str:
         for m in view.measures
         if m.points
     }
+    if view.subscores:
+        figures["subscores"] = _inline(subscores_svg(view))
+    if view.stages:
+        figures["stages"] = _inline(stages_svg(view))
     survival = (
         _inline(survival_svg(view.prognosis, cut_off=view.cut_off, software=view.software))
         if view.prognosis.curve

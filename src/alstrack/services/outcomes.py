@@ -4,10 +4,10 @@ For ALSFRS-R (total), FVC % predicted and weight: every value with its months fr
 dose, the slope before treatment (from the visits before the first dose, and for ALSFRS-R from
 onset by ΔFS) and after it, each with its 95% interval and the visits behind it, and observed
 minus expected at 3, 6 and 12 months with the interval of the expectation
-(analysis/trajectory.py). King's and MiToS stages over time, and the ENCALS survival expected
-from the data at diagnosis (domain/prognosis.py) with its provenance. Every comparison carries a
-reading generated from its numbers, and the whole a caveat: a single patient's course cannot
-show what caused it.
+(analysis/trajectory.py). The ALSFRS-R subscores, King's and MiToS stages and the milestones
+over time, and the ENCALS survival expected from the data at diagnosis (domain/prognosis.py)
+with its provenance. Every comparison carries a reading generated from its numbers, and the
+whole a caveat: a single patient's course cannot show what caused it.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from alstrack.domain.prognosis import EncalsInputs, encals_model, predict
 from alstrack.errors import InvalidInput
 from alstrack.services.assessments import BodyMeasurementOut, InstrumentAssessmentOut, SpirometryOut
 from alstrack.services.context import Actor, load_patient
+from alstrack.services.milestones import MilestoneOut
 from alstrack.services.records import patient_context
 from alstrack.services.timeline import Timeline, timeline
 from alstrack.store.db import Database
@@ -103,6 +104,21 @@ class StageOut(BaseModel):
     mitos_stage: int | None
 
 
+class SubscoresOut(BaseModel):
+    on: date
+    months: float | None = Field(description="Months from the first dose (negative before it)")
+    bulbar: float | None = Field(description="Items 1–3, 0–12; null where an item is missing")
+    fine_motor: float | None = Field(description="Items 4, 5a or 5b, and 6")
+    gross_motor: float | None = Field(description="Items 7–9")
+    respiratory: float | None = Field(description="Items 10–12")
+
+
+class MilestoneAtOut(BaseModel):
+    on: date
+    months: float | None = Field(description="Months from the first dose (negative before it)")
+    kind: str = Field(description="gastrostomy, niv_start, niv_over_23h, tracheostomy or death")
+
+
 class PrognosisOut(BaseModel):
     inputs: EncalsInputs | None
     missing: list[str] = Field(description="What the model needs and the record lacks")
@@ -120,6 +136,10 @@ class PatientOutcomesOut(BaseModel):
     doses_on: list[date]
     measures: list[MeasureOut]
     stages: list[StageOut]
+    alsfrs_r_subscores: list[SubscoresOut] = Field(
+        description="The four subscores (Cedarbaum 1999) of every ALSFRS-R with one scored"
+    )
+    milestones: list[MilestoneAtOut] = Field(description="Each milestone recorded, by date")
     prognosis: PrognosisOut
     caveat: str
 
@@ -174,6 +194,12 @@ def patient_outcomes(db: Database, actor: Actor, patient_id: int) -> PatientOutc
         doses_on=doses,
         measures=measures,
         stages=stages,
+        alsfrs_r_subscores=_subscores(shown, first),
+        milestones=[
+            MilestoneAtOut(on=m.occurred_on, months=_months(m.occurred_on, first), kind=m.kind)
+            for m in (e.record for e in shown.events)
+            if isinstance(m, MilestoneOut)
+        ],
         prognosis=prognosis_of(shown, ctx.date_of_birth),
         caveat=CAVEAT,
     )
@@ -260,6 +286,25 @@ def alsfrs_scores(shown: Timeline) -> list[InstrumentAssessmentOut]:
         and e.record.alsfrs_r is not None
         and e.record.alsfrs_r.total is not None
     ]
+
+
+def _subscores(shown: Timeline, first: date | None) -> list[SubscoresOut]:
+    """The subscores of every ALSFRS-R with at least one of them scored: a subscore needs only
+    its own items, so a visit without a total may still have some."""
+    out = []
+    for e in shown.events:
+        if not isinstance(e.record, InstrumentAssessmentOut) or e.record.alsfrs_r is None:
+            continue
+        d, on = e.record.alsfrs_r, e.record.assessed_on
+        values = (d.bulbar, d.fine_motor, d.gross_motor, d.respiratory)
+        if any(v is not None for v in values):
+            out.append(
+                SubscoresOut(
+                    on=on, months=_months(on, first), bulbar=d.bulbar, fine_motor=d.fine_motor,
+                    gross_motor=d.gross_motor, respiratory=d.respiratory,
+                )
+            )  # fmt: skip
+    return out
 
 
 def _spirometry(shown: Timeline) -> list[SpirometryOut]:

@@ -3,30 +3,37 @@
 The numbers are those of services.outcomes (who may read them, and another site's patient is
 "not found", as there); this module adds what the figures need — the course expected without
 treatment along the time axis (analysis.trajectory, the same projection the comparisons use) and
-the ENCALS curve (domain.prognosis) — and the data cut-off, then renders the view once the
-database is left. The patient appears by pseudonymous study id only.
+the ENCALS curve (domain.prognosis) — the patient's adverse events for a reader who may read
+them (safety.read; for another the report says they are not shown), and the data cut-off, then
+renders the view once the database is left. The patient appears by pseudonymous study id only.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from alstrack import __version__
 from alstrack.analysis.trajectory import MONTH_DAYS, expected_course
 from alstrack.domain.prognosis import EncalsInputs, encals_model, survival
 from alstrack.reports.patient_views import (
+    AdverseEventMark,
     ComparisonLine,
     ExpectedPoint,
     MeasureSection,
+    MilestoneMark,
     PatientReportView,
     PrognosisSection,
     SlopeLine,
     StageLine,
+    SubscorePoint,
     ValuePoint,
 )
 from alstrack.reports.render import patient_report_html
+from alstrack.services.adverse_events import ADVERSE_EVENT, AdverseEventOut
 from alstrack.services.context import Actor, load_patient, now, today
 from alstrack.services.documents import Document, Format, check_format, document
 from alstrack.services.outcomes import (
@@ -36,9 +43,9 @@ from alstrack.services.outcomes import (
     SlopeOut,
     patient_outcomes,
 )
-from alstrack.services.records import patient_context
+from alstrack.services.records import PatientContext, patient_context
 from alstrack.store.db import Database
-from alstrack.store.models import Site
+from alstrack.store.models import AdverseEvent, Site
 
 __all__ = ["patient_report"]
 
@@ -52,26 +59,52 @@ _TITLES = {
 _AXIS_MIN_SPAN = {"alsfrs_r_total": 12.0, "fvc_percent_predicted": 20.0, "weight_kg": 6.0}
 _ALSFRS_BOUNDS = (0.0, 48.0)
 _CURVE_STEPS = 60
+_MILESTONES = {
+    "gastrostomy": "Gastrostomy",
+    "niv_start": "NIV start",
+    "niv_over_23h": "NIV > 23 h/day",
+    "tracheostomy": "Tracheostomy",
+    "death": "Death",
+}
+_ADVERSE_EVENTS = (
+    select(AdverseEvent)
+    .where(AdverseEvent.status == "current")
+    .order_by(AdverseEvent.onset_date, AdverseEvent.id)
+)
 
 
 def patient_report(db: Database, actor: Actor, patient_id: int, *, fmt: Format) -> Document:
-    """The patient's progress report: ALSFRS-R, FVC % predicted and weight over time beside
-    the course expected without treatment, slopes, observed minus expected with its reading,
-    stages, the ENCALS prognosis (or what it lacks) and the caveat."""
+    """The patient's progress report: ALSFRS-R (total and subscores), FVC % predicted and
+    weight over time beside the course expected without treatment, with the doses, milestones
+    and adverse events marked, slopes, observed minus expected with its reading, stages, the
+    ENCALS prognosis (or what it lacks) and the caveat."""
     check_format(fmt)
     cut_off, generated_at = today(), now()
     outcomes = patient_outcomes(db, actor, patient_id)
+    may_read_events = actor.can(ADVERSE_EVENT.permission_read)
     with db.read() as session:
         patient = load_patient(session, actor, patient_id)
-        onset = patient_context(session, patient).onset_date
+        ctx = patient_context(session, patient)
         site_code = session.scalars(select(Site.code).where(Site.id == patient.site_id)).one()
         synthetic = patient.synthetic
+        events = _adverse_events(session, ctx) if may_read_events else []
     anchor = outcomes.first_dose_on or _first_value_on(outcomes) or cut_off
     origin = (
         f"the first dose ({anchor.isoformat()})"
         if outcomes.first_dose_on is not None
         else f"the first recorded value ({anchor.isoformat()})"
     )
+    milestones = tuple(
+        MilestoneMark(m.kind, _MILESTONES.get(m.kind, m.kind), m.on, _months(m.on, anchor))
+        for m in outcomes.milestones
+    )
+    adverse_events = tuple(
+        AdverseEventMark(
+            number, e.term, e.onset_date, _months(e.onset_date, anchor), e.grade, e.serious,
+            tuple(e.serious_criteria),
+        )
+        for number, e in enumerate(events, start=1)
+    )  # fmt: skip
     view = PatientReportView(
         study_id=outcomes.study_id,
         site_code=site_code,
@@ -83,16 +116,46 @@ def patient_report(db: Database, actor: Actor, patient_id: int, *, fmt: Format) 
         time_origin=origin,
         cut_off_months=_months(cut_off, anchor),
         measures=tuple(
-            _section(m, outcomes.first_dose_on, anchor, cut_off) for m in outcomes.measures
+            replace(
+                _section(m, outcomes.first_dose_on, anchor, cut_off),
+                milestones=milestones,
+                adverse_events=adverse_events,
+                adverse_events_shown=may_read_events,
+            )
+            for m in outcomes.measures
         ),
-        stages=tuple(StageLine(s.on, s.kings_stage, s.mitos_stage) for s in outcomes.stages),
-        prognosis=_prognosis(outcomes.prognosis, onset, outcomes.doses_on, cut_off),
+        stages=tuple(
+            StageLine(s.on, s.kings_stage, s.mitos_stage, _months(s.on, anchor))
+            for s in outcomes.stages
+        ),
+        prognosis=_prognosis(outcomes.prognosis, ctx.onset_date, outcomes.doses_on, cut_off),
         caveat=outcomes.caveat,
         generated_at=generated_at,
         generated_by=actor.username,
         software=f"alstrack {__version__}",
+        milestones=milestones,
+        adverse_events=adverse_events,
+        adverse_events_withheld=(
+            None
+            if may_read_events
+            else f"Adverse events are not shown: the {actor.role.replace('_', ' ')} role may not "
+            f"read them ({ADVERSE_EVENT.permission_read})."
+        ),
+        subscores=tuple(
+            SubscorePoint(
+                s.on, _months(s.on, anchor), s.bulbar, s.fine_motor, s.gross_motor, s.respiratory
+            )
+            for s in outcomes.alsfrs_r_subscores
+        ),
     )
     return document(patient_report_html(view), fmt, f"{outcomes.study_id}-progress-report")
+
+
+def _adverse_events(session: Session, ctx: PatientContext) -> list[AdverseEventOut]:
+    """The patient's current adverse events by onset, as the safety services present them (so
+    seriousness is domain.safety's)."""
+    rows = session.scalars(_ADVERSE_EVENTS.where(AdverseEvent.patient_id == ctx.patient_id))
+    return [ADVERSE_EVENT.present(row, ctx) for row in rows]
 
 
 def _section(m: MeasureOut, first: date | None, anchor: date, cut_off: date) -> MeasureSection:
