@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from alstrack.api.deps import DB, MAX_ID, CurrentActor, Id, Offset
 from alstrack.config import Settings
 from alstrack.services import audit_trail, outcomes, patients, timeline
-from alstrack.services.audit_trail import AuditEntryOut
+from alstrack.services.audit_trail import AuditEntryOut, AuditFilter
 from alstrack.services.context import Actor
 from alstrack.services.outcomes import PatientOutcomesOut
 from alstrack.services.patients import (
@@ -114,9 +114,32 @@ def get_outcomes(patient_id: Id, db: DB, actor: CurrentActor) -> PatientOutcomes
     return outcomes.patient_outcomes(db, actor, patient_id)
 
 
-@router.get("/{patient_id}/audit")
+AuditQuery = Annotated[AuditFilter, Query()]
+
+
+@router.get(
+    "/{patient_id}/audit",
+    summary="The patient's audit trail in the order written; filter by user, action, entity and "
+    "UTC days from/to (both included)",
+)
 def get_audit(
-    patient_id: Id, db: DB, actor: CurrentActor, response: Response
+    patient_id: Id, db: DB, actor: CurrentActor, response: Response, filters: AuditQuery
 ) -> list[AuditEntryOut]:
     response.headers["Cache-Control"] = "no-store"
-    return audit_trail.for_patient(db, actor, patient_id)
+    return audit_trail.for_patient(db, actor, patient_id, filters)
+
+
+@router.get(
+    "/{patient_id}/audit.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "The CSV, as an attachment"}},
+    summary="The patient's audit trail as CSV (same filters), one row an entry with its hashes; "
+    "the export is itself audited",
+)
+def get_audit_csv(patient_id: Id, db: DB, actor: CurrentActor, filters: AuditQuery) -> Response:
+    export = audit_trail.export_csv(db, actor, patient_id, filters)
+    headers = {
+        "Content-Disposition": f'attachment; filename="{export.filename}"',
+        "Cache-Control": "no-store",
+    }
+    return Response(export.content, media_type=export.media_type, headers=headers)

@@ -8,6 +8,7 @@ import typer
 from rich.progress import Progress
 
 from alstrack.cli.admin import db_app, token_app, user_app
+from alstrack.cli.audit import audit_app
 from alstrack.cli.common import console, database, err_console, user_errors
 from alstrack.cli.din import din_app
 from alstrack.cli.imports import import_app
@@ -40,6 +41,7 @@ app.add_typer(din_app, name="din")
 app.add_typer(product_app, name="product")
 app.add_typer(report_app, name="report")
 app.add_typer(import_app, name="import")
+app.add_typer(audit_app, name="audit")
 
 
 @app.command("serve")

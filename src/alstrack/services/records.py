@@ -246,8 +246,8 @@ def add_many(
 
     Same checks and one audit entry per record as :func:`add`, written with bulk inserts so a
     large import is bound by the database, not by per-object bookkeeping: the kind's
-    ``prepare_many`` checks the whole batch at once where it can, and the database builds the
-    audit entries from the stored rows where it renders every value as Python would.
+    ``prepare_many`` checks the whole batch at once where it can, and the audit entries are
+    written by column (``audit.record_created``).
     """
     actor.require(kind.permission_write)
     if not items:
@@ -266,26 +266,16 @@ def add_many(
         table = kind.model.__table__
         ids = insert_columns(session, table, stored, len(items))
         # The entry shows the values as stored, bar the entry time (the entry's own) and version.
-        if audit.built_in_database(table, list(values)):
-            audit.record_created(
-                session,
-                table,
-                ids,
-                list(values),
-                at=at,
-                user_id=actor.user_id,
-                username=actor.username,
-                entity=kind.name,
-            )
-        else:
-            rows = rows_of(values, len(items))
-            audit.record(
-                session,
-                [
-                    _created(actor, kind, at, row_id, row, contexts[row["patient_id"]].site_id)
-                    for row_id, row in zip(ids, rows, strict=True)
-                ],
-            )
+        audit.record_created(
+            session,
+            kind.name,
+            ids,
+            values,
+            [contexts[pid].site_id for pid in patient_ids],
+            at=at,
+            user_id=actor.user_id,
+            username=actor.username,
+        )
         return len(items)
 
 

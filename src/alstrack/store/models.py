@@ -330,7 +330,12 @@ class CollectionOrder(Base):
 
 
 class AuditEntry(Base):
-    """Append-only: who, when (UTC, server time), what, old and new values, and why."""
+    """Append-only: who, when (UTC, server time), what, old and new values, and why.
+
+    Each entry is a link of a hash chain (``store/audit_chain.py``): ``hash`` covers the entry's
+    content, its id included, and the hash of the entry before it (``prev_hash``). Database
+    triggers refuse UPDATE and DELETE (migration 0012).
+    """
 
     __tablename__ = "audit_log"
     __table_args__ = (
@@ -349,6 +354,8 @@ class AuditEntry(Base):
     old: Mapped[dict[str, Any] | None] = mapped_column(json_type(), nullable=True)
     new: Mapped[dict[str, Any] | None] = mapped_column(json_type(), nullable=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class SequenceCounter(Base):
