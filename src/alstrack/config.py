@@ -68,6 +68,44 @@ class Settings(BaseSettings):
             "domain/data/plans/adjuncts.yaml), added to the shipped catalogue."
         ),
     )
+    # Login and session policy (docs/security.md gives each value's source). The program's to
+    # set: these defaults are a starting point, not a validated configuration.
+    password_min_length: int = Field(
+        default=15,
+        ge=8,
+        le=128,
+        description=(
+            "Fewest characters of a password (NIST SP 800-63B-4: at least 15 where the password "
+            "alone authenticates)."
+        ),
+    )
+    lockout_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="Failed logins in a row after which the account locks (and QA is alerted).",
+    )
+    lockout_minutes: int = Field(
+        default=15, ge=1, le=24 * 60, description="How long a locked account stays locked."
+    )
+    session_idle_minutes: int = Field(
+        default=15,
+        ge=1,
+        le=24 * 60,
+        description="A login session ends after this long without a request (automatic logoff).",
+    )
+    session_max_hours: int = Field(
+        default=12, ge=1, le=7 * 24, description="A login session ends this long after login."
+    )
+    password_max_age_days: int = Field(
+        default=365,
+        ge=0,
+        le=3650,
+        description=(
+            "Days after which a password must be changed before anything else (21 CFR 11.300(b): "
+            "periodically revised); 0 for never."
+        ),
+    )
     request_threads: int | None = Field(
         default=None,
         ge=1,

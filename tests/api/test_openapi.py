@@ -67,3 +67,11 @@ def test_the_identity_change_is_one_documented_shape(anyone):
 def test_no_route_deletes_anything(anyone):
     paths = anyone.get("/openapi.json").json()["paths"]
     assert [path for path, operations in paths.items() if "delete" in operations] == []
+
+
+def test_the_error_answers_of_html_and_pdf_documents_are_described_as_json(anyone):
+    paths = anyone.get("/openapi.json").json()["paths"]
+    responses = paths["/products/{din}/label.html"]["get"]["responses"]
+    assert list(responses["200"]["content"]) == ["text/html"]
+    for status in ("401", "403", "404", "409", "422"):
+        assert list(responses[status]["content"]) == ["application/json"]

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from alstrack.cli.main import app
-from alstrack.services import patients, users
+from alstrack.services import auth, patients, users
 from alstrack.store.db import Database
 from alstrack.store.migrate import head_revision
 from alstrack.store.models import BodyMeasurement
@@ -57,6 +57,21 @@ def test_demo_loads_synthetic_patients_marked_synthetic_with_demo_tokens(data_di
     assert (data_dir / "demo-tokens.txt").stat().st_mode & 0o077 == 0
 
 
+def test_the_demo_staff_can_log_in_with_the_passwords_the_demo_wrote(data_dir: Path) -> None:
+    runner.invoke(app, ["db", "upgrade"])
+    assert runner.invoke(app, ["demo", "--patients", "2", "--seed", "5"]).exit_code == 0
+    path = data_dir / "demo-passwords.txt"
+    assert path.stat().st_mode & 0o077 == 0
+    passwords = dict(
+        line.split("\t") for line in path.read_text().splitlines() if not line.startswith("#")
+    )
+    assert set(passwords) >= {"alice", "chen", "nina", "adam"}
+    db = Database(f"sqlite:///{data_dir / 'alstrack.db'}")
+    session = auth.login(db, auth.LoginIn(username="chen", password=passwords["chen"]))
+    assert auth.authenticate_session(db, session.token).username == "chen"
+    db.dispose()
+
+
 def test_demo_if_empty_leaves_a_database_with_patients_alone(data_dir: Path) -> None:
     runner.invoke(app, ["db", "upgrade"])
     runner.invoke(app, ["demo", "--patients", "2"])
@@ -100,5 +115,5 @@ def test_a_command_run_where_there_is_no_database_says_how_to_make_one_and_creat
 ) -> None:
     result = runner.invoke(app, ["rules", "list"])
     assert result.exit_code == 1
-    assert "run `alstrack db upgrade`" in result.output
+    assert "run `alstrack db upgrade`" in " ".join(result.output.split())  # wrapped to the terminal
     assert not (data_dir / "alstrack.db").exists()

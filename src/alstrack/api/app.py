@@ -6,11 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from alstrack import __version__
 from alstrack.api import (
     adjuncts,
+    auth,
     bedside,
     cohort,
     consents,
@@ -27,6 +28,7 @@ from alstrack.api import (
     safety,
     screenings,
     sites,
+    text,
 )
 from alstrack.api.errors import ErrorResponse
 from alstrack.config import Settings, get_settings
@@ -38,7 +40,8 @@ alstrack records the pathway of a mesenchymal stem cell (MSC) therapy program fo
 and measures what happens to them. MSC therapy is investigational in ALS: no MSC product is approved
 for ALS by the FDA or the EMA, and alstrack states no efficacy claim.
 
-Authenticate with an API token (`Authorization: Bearer <token>`); `alstrack token create` makes one.
+Authenticate with an API token (`Authorization: Bearer <token>`; `alstrack token create` or
+`POST /users/{username}/tokens` makes one) or a session token from `POST /auth/login`.
 Every change is audited; corrections supersede, nothing is deleted. Errors have one shape:
 `{"error": {"code", "message", "fields": [{"field", "message"}]}}`.
 """
@@ -55,6 +58,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     app = FastAPI(
         lifespan=lifespan,
+        # Text the database cannot store (a NUL, an unpaired surrogate) is refused before any route.
+        dependencies=[Depends(text.refuse_unstorable_text)],
         title="alstrack",
         version=__version__,
         description=DESCRIPTION,
@@ -70,6 +75,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.settings = settings
     errors.install(app)
     app.include_router(meta.router)
+    app.include_router(auth.router)
     app.include_router(sites.router)
     app.include_router(patients.router)
     app.include_router(rulesets.router)

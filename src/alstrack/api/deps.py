@@ -10,9 +10,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from alstrack.errors import Unauthenticated
 from alstrack.services import users
 from alstrack.services.context import Actor
+from alstrack.services.fields import MAX_INTEGER
 from alstrack.store.db import Database
 
-_bearer = HTTPBearer(auto_error=False, description="An API token from `alstrack token create`.")
+bearer = HTTPBearer(
+    auto_error=False,
+    description="An API token (`alstrack token create`) or a session token (`POST /auth/login`).",
+)
 
 
 # Both dependencies are async on purpose: FastAPI runs a sync dependency on the thread pool,
@@ -24,17 +28,19 @@ async def get_db(request: Request) -> Database:
 
 async def get_actor(
     db: Annotated[Database, Depends(get_db)],
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Actor:
     if credentials is None:
-        raise Unauthenticated("Send an API token: 'Authorization: Bearer <token>'.")
+        raise Unauthenticated(
+            "Send an API token or a session token: 'Authorization: Bearer <token>'."
+        )
     return users.authenticate(db, credentials.credentials)
 
 
 DB = Annotated[Database, Depends(get_db)]
 CurrentActor = Annotated[Actor, Depends(get_actor)]
 
-# Identifiers are 64-bit integers in the database: larger ones are refused as invalid input.
-MAX_ID = 2**63 - 1
+# Identifiers are INTEGER columns (32 bits on PostgreSQL): larger ones are refused as invalid input.
+MAX_ID = MAX_INTEGER
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 Offset = Annotated[int, Query(ge=0, le=MAX_ID)]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from alstrack import __version__
 from alstrack.api.deps import CurrentActor
@@ -23,6 +23,9 @@ class Me(BaseModel):
     display_name: str
     role: str
     site_ids: list[int]
+    scope: str = Field(
+        description="full; read (a read-only token); password (must change the password first)"
+    )
 
 
 @router.get("/health")
@@ -38,6 +41,7 @@ def me(actor: CurrentActor) -> Me:
         display_name=actor.display_name,
         role=actor.role,
         site_ids=sorted(actor.site_ids),
+        scope=actor.scope,
     )
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from enum import StrEnum
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from alstrack.cli.common import console, database, user_errors
 from alstrack.domain.permissions import ROLES
-from alstrack.services import users
+from alstrack.services import auth, users
 from alstrack.services.users import UserIn
 from alstrack.store.migrate import current_revision, head_revision, upgrade
 
@@ -51,13 +54,83 @@ def user_create(
         console.print(f"Created {user.username} ({user.role}).")
 
 
+@user_app.command("reset-password")
+def user_reset_password(
+    username: str,
+    reason: Annotated[str, typer.Option(help="Why the password is reset (audited)")],
+) -> None:
+    """Reset a user's password (acts as the alstrack system account; audited).
+
+    Prints a one-time password, once: it lets the user log in only to choose a new password,
+    so nobody else ever knows it. Unlocks a locked account and ends its sessions.
+    """
+    with user_errors():
+        db = database()
+        temporary = auth.reset_password(db, users.system_actor(db), username, reason)
+        console.print(temporary, highlight=False, soft_wrap=True)
+
+
+class Scope(StrEnum):
+    full = "full"
+    read = "read"
+
+
 @token_app.command("create")
 def token_create(
     username: str,
     label: Annotated[str, typer.Option(help="What the token is for")] = "cli",
+    scope: Annotated[
+        Scope, typer.Option(help="full: what the user's role allows; read: only reading")
+    ] = Scope.full,
+    expires_in_days: Annotated[
+        int | None,
+        typer.Option(min=1, max=3650, metavar="DAYS", help="Stops working after DAYS days"),
+    ] = None,
 ) -> None:
     """Issue an API token for a user. It is shown once; only its hash is kept."""
     with user_errors():
         db = database()
-        token = users.issue_token(db, users.system_actor(db), username, label)
+        token = users.issue_token(
+            db,
+            users.system_actor(db),
+            username,
+            label,
+            scope=scope.value,
+            expires_in_days=expires_in_days,
+        )
         console.print(token, highlight=False, soft_wrap=True)
+
+
+@token_app.command("list")
+def token_list(username: str) -> None:
+    """List a user's API tokens (never the tokens themselves)."""
+    with user_errors():
+        db = database()
+        rows = users.list_tokens(db, users.system_actor(db), username)
+    table = Table("id", "label", "scope", "created (UTC)", "expires (UTC)", "revoked (UTC)")
+    for t in rows:
+        table.add_row(
+            str(t.id),
+            t.label,
+            t.scope,
+            _minute(t.created_at),
+            _minute(t.expires_at),
+            _minute(t.revoked_at),
+        )
+    console.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[int, typer.Argument(metavar="ID", min=1, help="The token's id")],
+    reason: Annotated[str, typer.Option(help="Why it is revoked (audited)")],
+) -> None:
+    """Revoke an API token for good (acts as the alstrack system account; audited)."""
+    with user_errors():
+        db = database()
+        token = users.revoke_token(db, users.system_actor(db), token_id, reason)
+        console.print(f"Revoked token {token.id} ({token.label}) of {token.username}.")
+
+
+def _minute(at: datetime | None) -> str:
+    return at.isoformat(sep=" ", timespec="minutes") if at is not None else "—"

@@ -96,7 +96,10 @@ def demo_command(
         )
     path = Settings().data_dir / "demo-tokens.txt"
     demo.write_tokens(path, result.tokens)
+    passwords = Settings().data_dir / "demo-passwords.txt"
+    demo.write_passwords(passwords, result.passwords)
     console.print(
         f"Loaded {result.patients} SYNTHETIC patients with {result.assessments} assessments.\n"
-        f"API tokens of the demo staff are in {path} (use one in /docs → Authorize)."
+        f"API tokens of the demo staff are in {path} (use one in /docs → Authorize); their "
+        f"passwords, for POST /auth/login, in {passwords}."
     )

@@ -33,6 +33,7 @@ from alstrack.services.context import (
     require_reason,
     today,
 )
+from alstrack.services.fields import Version
 from alstrack.services.sites import check_site_code
 from alstrack.services.visits import deaths, not_after_death, site_code_of
 from alstrack.store import audit
@@ -118,13 +119,13 @@ class SessionHeldIn(BaseModel):
     held_on: date
     provider: _Provider = Field(description="Who gave the session (person or service)")
     notes: _Notes | None = None
-    version: int = Field(description="The session's record `version` as read")
+    version: Version = Field(description="The session's record `version` as read")
 
 
 class SessionCancelIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str
-    version: int = Field(description="The session's record `version` as read")
+    version: Version = Field(description="The session's record `version` as read")
 
 
 class UnplannedSessionIn(BaseModel):

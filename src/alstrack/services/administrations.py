@@ -23,6 +23,7 @@ from alstrack.errors import InvalidInput, StepRefused
 from alstrack.services.bedside import confirmations, dose_endotoxin
 from alstrack.services.consents import require_consent
 from alstrack.services.context import Actor, audited, clinic_day, load_patient, now, today
+from alstrack.services.fields import Version
 from alstrack.services.plan_checks import approved_plan
 from alstrack.services.product_steps import open_deviations, update_product
 from alstrack.services.product_views import load_product
@@ -58,7 +59,7 @@ class AdministrationIn(BaseModel):
     """The dose as given; ``at`` defaults to now and is never in the future."""
 
     model_config = ConfigDict(extra="forbid")
-    version: int = Field(description="The product's record `version` as read")
+    version: Version = Field(description="The product's record `version` as read")
     route: Annotated[str, Field(min_length=1, max_length=16)] = Field(
         description="The route it was given by: the approved plan's route"
     )

@@ -44,6 +44,7 @@ from alstrack.services.context import (
     now,
     today,
 )
+from alstrack.services.fields import RecordId, WholeNumber
 from alstrack.services.records import PatientContext, RecordKind, patient_context
 from alstrack.services.sites import check_site_code
 from alstrack.store import audit
@@ -81,7 +82,7 @@ class AdverseEventIn(BaseModel):
     onset_date: date
     aware_on: date = Field(description="The day the program became aware: reporting clocks start")
     resolution_date: date | None = None
-    grade: int = Field(ge=1, le=5, description="CTCAE v5.0 grade: 1 mild … 5 death")
+    grade: WholeNumber = Field(ge=1, le=5, description="CTCAE v5.0 grade: 1 mild … 5 death")
     serious_criteria: list[Seriousness] = Field(
         default_factory=list, description="ICH E2A criteria met; empty: not serious"
     )
@@ -92,8 +93,8 @@ class AdverseEventIn(BaseModel):
     )
     action_taken: Action
     outcome: Outcome
-    administration_id: int | None = Field(
-        default=None, ge=1, le=2**63 - 1, description="The dose it followed, if any"
+    administration_id: RecordId | None = Field(
+        default=None, description="The dose it followed, if any"
     )
     description: Annotated[str, Field(max_length=4000)] | None = None
     information_on: date | None = Field(

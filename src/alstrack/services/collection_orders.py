@@ -24,6 +24,7 @@ from alstrack.services.context import (
     now,
     require_reason,
 )
+from alstrack.services.fields import Version
 from alstrack.services.plan_views import CollectionOrderOut, present_order
 from alstrack.store import audit
 from alstrack.store.db import Database
@@ -39,7 +40,7 @@ class CancelIn(BaseModel):
     """Cancel an open collection order: its record version as read, and why."""
 
     model_config = ConfigDict(extra="forbid")
-    version: int = Field(
+    version: Version = Field(
         description="The order's record `version` as read (optimistic concurrency)"
     )
     reason: str

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from alstrack.domain.consent import DocumentFacts, consent_template
 from alstrack.errors import Conflict, InvalidInput, NotFound
 from alstrack.services.context import Actor, audited, now, require_reason
+from alstrack.services.fields import Version
 from alstrack.store import audit
 from alstrack.store.db import Database
 from alstrack.store.models import ConsentDocument, PatientConsent
@@ -85,7 +86,7 @@ class DocumentEndIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     effective_to: date
-    version: int = Field(description="The document's record `version` as read")
+    version: Version = Field(description="The document's record `version` as read")
     reason: str
 
 

@@ -38,6 +38,7 @@ from alstrack.services.context import (
     require_reason,
     today,
 )
+from alstrack.services.fields import RecordId, Version
 from alstrack.services.records import PatientContext, RecordKind
 from alstrack.store import audit
 from alstrack.store.db import Database
@@ -62,7 +63,7 @@ _Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 class ConsentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    document_id: int = Field(ge=1, le=2**63 - 1, description="The consent document version signed")
+    document_id: RecordId = Field(description="The consent document version signed")
     consented_on: date = Field(description="The day it was signed: not in the future")
     signed_by: SignedBy = Field(
         description="patient, or representative (a legally authorised representative, who "
@@ -98,7 +99,7 @@ class WithdrawalIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     withdrawn_on: date = Field(description="The day the patient withdrew: not in the future")
-    version: int = Field(description="The consent's record `version` as read")
+    version: Version = Field(description="The consent's record `version` as read")
     reason: str = Field(description="Why, as the patient or representative gave it")
 
 

@@ -27,16 +27,28 @@ class Actor:
     display_name: str
     role: str
     site_ids: frozenset[int] = field(default_factory=frozenset)
+    # "full": what the role allows; "read": its *.read permissions only (a read-only API token);
+    # "password": nothing but changing the password (after a reset, or when it is too old).
+    scope: str = "full"
 
     @property
     def all_sites(self) -> bool:
         return self.role in ALL_SITES_ROLES
 
     def can(self, permission: str) -> bool:
+        if self.scope != "full" and not (self.scope == "read" and permission.endswith(".read")):
+            return False
         return allows(self.role, permission)
 
     def require(self, permission: str) -> None:
         if not self.can(permission):
+            if self.scope == "password":
+                raise PermissionDenied(
+                    "Change your password first: after a reset, or when it is too old, it is "
+                    "the only thing a login may do (POST /auth/password)."
+                )
+            if self.scope == "read" and allows(self.role, permission):
+                raise PermissionDenied(f"A read-only token may not do this ({permission}).")
             raise PermissionDenied(f"The {self.role} role may not do this ({permission}).")
 
     def sees_site(self, site_id: int) -> bool:

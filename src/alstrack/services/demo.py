@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -13,7 +14,15 @@ from sqlalchemy import func, select
 from alstrack.analysis.synthetic import SyntheticPatient, simulate_clinic
 from alstrack.domain import spirometry
 from alstrack.domain.eligibility.review import PLANNABLE
-from alstrack.services import adjuncts, consent_documents, plans, records, screenings, users
+from alstrack.services import (
+    adjuncts,
+    auth,
+    consent_documents,
+    plans,
+    records,
+    screenings,
+    users,
+)
 from alstrack.services.assessments import (
     BODY_MEASUREMENT,
     INSTRUMENT_ASSESSMENT,
@@ -58,6 +67,7 @@ class DemoResult:
     patients: int
     assessments: int
     tokens: dict[str, str]
+    passwords: dict[str, str]
 
 
 def is_empty(db: Database) -> bool:
@@ -79,12 +89,16 @@ def load_demo(
         create_site(db, actor, SiteIn(code=code, name=name, synthetic=True)).id
         for code, name in DEMO_SITES
     ]
-    tokens = {}
+    tokens: dict[str, str] = {}
+    passwords: dict[str, str] = {}
     for username, display, role, codes in DEMO_STAFF:
         users.create_user(
             db, actor, UserIn(username=username, display_name=display, role=role, site_codes=codes)
         )
         tokens[username] = users.issue_token(db, actor, username, "demo")
+        # A random first password each, so the demo staff can log in (POST /auth/login).
+        passwords[username] = secrets.token_urlsafe(15)
+        auth.set_initial_password(db, actor, username, passwords[username])
     assessments = 0
     loaded = []
     for index, sp in enumerate(simulate_clinic(patients, seed, today)):
@@ -97,7 +111,9 @@ def load_demo(
     approved = _pathway(db, actor, staff, loaded)
     _adjunct_sessions(db, staff, approved)
     load_products(db, staff, approved)
-    return DemoResult(patients=patients, assessments=assessments, tokens=tokens)
+    return DemoResult(
+        patients=patients, assessments=assessments, tokens=tokens, passwords=passwords
+    )
 
 
 def _load_patient(db: Database, actor: Actor, site_id: int, sp: SyntheticPatient) -> int:
@@ -403,8 +419,17 @@ def _adjunct_sessions(db: Database, staff: dict[str, Actor], approved: list[plan
 
 def write_tokens(path: Path, tokens: dict[str, str]) -> None:
     """Keep the demo staff's API tokens where the person who ran the demo can find them."""
+    _write_private(path, "API tokens", tokens)
+
+
+def write_passwords(path: Path, passwords: dict[str, str]) -> None:
+    """Keep the demo staff's passwords (for POST /auth/login) beside their tokens."""
+    _write_private(path, "passwords", passwords)
+
+
+def _write_private(path: Path, what: str, secrets_by_user: dict[str, str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    lines = ["# API tokens of the synthetic demo staff (demo data only; never reuse)."]
-    lines += [f"{user}\t{token}" for user, token in tokens.items()]
+    lines = [f"# {what} of the synthetic demo staff (demo data only; never reuse)."]
+    lines += [f"{user}\t{secret}" for user, secret in secrets_by_user.items()]
     path.write_text("\n".join(lines) + "\n")
     os.chmod(path, 0o600)

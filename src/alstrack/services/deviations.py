@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from alstrack.domain.products import FINAL_STATES, State, Step
 from alstrack.errors import Conflict, InvalidInput, NotFound, StepRefused
 from alstrack.services.context import Actor, audited, now, require_reason
+from alstrack.services.fields import Version
 from alstrack.services.product_views import DeviationOut, load_product, present_deviation
 from alstrack.services.signatures import sign
 from alstrack.store import audit
@@ -43,7 +44,7 @@ class DispositionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     disposition: Disposition
     reason: str
-    version: int = Field(description="The deviation's record `version` as read")
+    version: Version = Field(description="The deviation's record `version` as read")
 
 
 def open_deviation(db: Database, actor: Actor, din: str, data: DeviationIn) -> DeviationOut:

@@ -20,6 +20,7 @@ from alstrack.domain.eligibility import Observation, Result, builtin_ruleset, sc
 from alstrack.domain.products.donor_tests import required_donor_tests
 from alstrack.errors import Conflict, InvalidInput, NotFound, StepRefused
 from alstrack.services.context import Actor, audited, not_in_future, now, require_reason, today
+from alstrack.services.fields import Version, WholeNumber
 from alstrack.services.signatures import sign
 from alstrack.store import audit
 from alstrack.store.db import Database
@@ -54,7 +55,7 @@ class DonorIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     code: _Code
     recovered_on: date = Field(description="The day the cells (e.g. cord tissue) were recovered")
-    age_at_recovery_days: int | None = Field(default=None, ge=0, le=45_000)
+    age_at_recovery_days: WholeNumber | None = Field(default=None, ge=0, le=45_000)
 
 
 class DonorTestIn(BaseModel):
@@ -63,7 +64,7 @@ class DonorTestIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     test: _TestName = Field(description=f"One of {', '.join(REQUIRED_TESTS)}")
     result: Literal["nonreactive", "reactive", "indeterminate"]
-    specimen_days_from_recovery: int = Field(
+    specimen_days_from_recovery: WholeNumber = Field(
         ge=-366, le=366, description="Days from recovery to the specimen (negative: before)"
     )
     reason: str | None = Field(default=None, description="Required when it repeats a test")
@@ -71,7 +72,7 @@ class DonorTestIn(BaseModel):
 
 class DeterminationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    version: int = Field(description="The donor's record `version` as read")
+    version: Version = Field(description="The donor's record `version` as read")
 
 
 class DonorTestOut(BaseModel):

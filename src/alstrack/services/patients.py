@@ -29,6 +29,7 @@ from alstrack.services.context import (
     require_reason,
     today,
 )
+from alstrack.services.fields import RecordId, Version
 from alstrack.services.sites import study_id_counter
 from alstrack.store import audit
 from alstrack.store.db import Database
@@ -53,7 +54,7 @@ class IdentityUpdate(IdentityIn):
     "reason", not a list of union branches.
     """
 
-    version: int | None = None
+    version: Version | None = None
     reason: str | None = None
 
 
@@ -89,7 +90,7 @@ class HistoryIn(BaseModel):
     genetics: list[Genetics] = Field(default_factory=lambda: list[Genetics](["not_tested"]))
     ftd: YesNoUnknown = "unknown"
     family_history: YesNoUnknown = "unknown"
-    version: int | None = None
+    version: Version | None = None
     reason: str | None = None
 
 
@@ -110,7 +111,7 @@ class HistoryOut(BaseModel):
 
 class PatientIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    site_id: int
+    site_id: RecordId
     sex: Sex | None = None
     identity: IdentityIn | None = None
     history: HistoryIn | None = None
@@ -120,7 +121,7 @@ class PatientIn(BaseModel):
 class PatientUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     sex: Sex | None
-    version: int
+    version: Version
     reason: str
 
 

@@ -46,6 +46,7 @@ from alstrack.services.context import (
     now,
     require_reason,
 )
+from alstrack.services.fields import RecordId, Version, WholeNumber
 from alstrack.services.plan_checks import (
     check_approvable,
     check_grounds,
@@ -96,22 +97,19 @@ class AdjunctIn(BaseModel):
     detail: Annotated[str, Field(max_length=500)] | None = Field(
         default=None, description="What the therapy is; required for `other`"
     )
-    sessions: int | None = Field(
+    sessions: WholeNumber | None = Field(
         default=None,
         description=f"How many sessions (1–{ADJUNCT_SESSIONS_MAX}); "
         "POST /plans/{id}/adjunct-sessions plans them",
     )
-    every_days: int | None = Field(
+    every_days: WholeNumber | None = Field(
         default=None, description="Days between sessions; needed for two or more"
     )
 
 
 class PlanIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    # Identifiers are 64-bit in the database: a larger one is invalid input, not a server error.
-    screening_id: int = Field(
-        ge=1,
-        le=2**63 - 1,
+    screening_id: RecordId = Field(
         description="The patient's latest screening, eligible or with every review accepted, "
         "made for now (see docs/plans.md)",
     )
@@ -120,8 +118,10 @@ class PlanIn(BaseModel):
     dose_basis: DoseBasis
     cells_per_kg: float | None = Field(default=None, description="Cells per kg (per_kg only)")
     fixed_cells: float | None = Field(default=None, description="Cells per dose (fixed only)")
-    administrations: int
-    interval_days: int | None = Field(default=None, description="Days between administrations")
+    administrations: WholeNumber
+    interval_days: WholeNumber | None = Field(
+        default=None, description="Days between administrations"
+    )
     adjunct_therapies: list[AdjunctIn] = Field(default_factory=list)
     follow_up_schedule: str | None = Field(
         default=None,
@@ -136,23 +136,23 @@ class PlanRevisionIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     plan: PlanIn
-    version: int = Field(description=_RECORD_VERSION)
+    version: Version = Field(description=_RECORD_VERSION)
     reason: str
 
 
 class ApprovalIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    number: int = Field(
+    number: Version = Field(
         description="The plan version number approved: the current one (`current_version`)"
     )
-    version: int = Field(description=_RECORD_VERSION)
+    version: Version = Field(description=_RECORD_VERSION)
 
 
 class CloseIn(BaseModel):
     """Close a plan: its record version as read, and why (it cancels the plan's open orders)."""
 
     model_config = ConfigDict(extra="forbid")
-    version: int = Field(description=_RECORD_VERSION)
+    version: Version = Field(description=_RECORD_VERSION)
     reason: str
 
 

@@ -30,6 +30,7 @@ from alstrack.services.chain_of_identity import chain_for_plan
 from alstrack.services.consents import require_consent
 from alstrack.services.context import Actor, audited, clinic_day, load_patient, now
 from alstrack.services.deviations import add_deviation
+from alstrack.services.fields import RecordId, Version, WholeNumber
 from alstrack.services.plan_checks import approved_plan
 from alstrack.services.product_results import judge_product, results_entered_by
 from alstrack.services.product_views import StepOut, load_product, present_event
@@ -76,7 +77,7 @@ class StepIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     step: Step
-    version: int = Field(description="The product's record `version` as read")
+    version: Version = Field(description="The product's record `version` as read")
     at: AwareDatetime | None = None
     from_location: _Text | None = None
     to_location: _Text | None = None
@@ -86,13 +87,13 @@ class StepIn(BaseModel):
     reason: Annotated[str, Field(max_length=2000)] | None = Field(
         default=None, description="Required to reject or discard"
     )
-    patient_id: int | None = Field(
-        default=None, ge=1, le=2**63 - 1, description="allocate: the patient it is allocated to"
+    patient_id: RecordId | None = Field(
+        default=None, description="allocate: the patient it is allocated to"
     )
     expires_at: AwareDatetime | None = Field(
         default=None, description="The product's expiry, recorded before QC testing"
     )
-    vials: int | None = Field(
+    vials: WholeNumber | None = Field(
         default=None, ge=1, le=100_000, description="The vials made, recorded before QC testing"
     )
     viable_cells_per_vial: float | None = Field(

@@ -25,6 +25,7 @@ from alstrack.services.chain_of_identity import chain_for_plan
 from alstrack.services.context import Actor, audited, load_patient, now
 from alstrack.services.dins import next_din
 from alstrack.services.donors import load_donor
+from alstrack.services.fields import RecordId, WholeNumber
 from alstrack.services.product_views import (
     ProductOut,
     TraceOut,
@@ -84,9 +85,9 @@ class LotIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     din: str | None = _DIN
-    donor_id: int = Field(ge=1, le=2**63 - 1)
+    donor_id: RecordId
     cell_source: str = Field(description="An allogeneic cell source of the plan catalogue")
-    vials: int = Field(ge=1, le=100_000)
+    vials: WholeNumber = Field(ge=1, le=100_000)
     viable_cells_per_vial: float = Field(gt=0, le=1e12, allow_inf_nan=False)
     expires_at: AwareDatetime
     storage_location: _Location
@@ -97,7 +98,7 @@ class AutologousIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     din: str | None = _DIN
-    collection_order_id: int = Field(ge=1, le=2**63 - 1)
+    collection_order_id: RecordId
 
 
 def register_lot(db: Database, actor: Actor, data: LotIn) -> ProductOut:

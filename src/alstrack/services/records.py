@@ -25,6 +25,7 @@ from alstrack.services.context import (
     now,
     require_reason,
 )
+from alstrack.services.fields import Version
 from alstrack.store import audit
 from alstrack.store.bulk import Column, Same, insert_columns, rows_of
 from alstrack.store.db import Database
@@ -87,13 +88,13 @@ class Correction(BaseModel, Generic[InT]):
 
     model_config = ConfigDict(extra="forbid")
     record: InT
-    version: int
+    version: Version
     reason: str
 
 
 class Void(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    version: int
+    version: Version
     reason: str
 
 

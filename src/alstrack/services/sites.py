@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from alstrack.errors import Conflict, InvalidInput, NotFound
 from alstrack.services.context import Actor, audited, now, require_reason
+from alstrack.services.fields import Version
 from alstrack.store import audit
 from alstrack.store.db import Database
 from alstrack.store.models import SequenceCounter, Site
@@ -29,7 +30,7 @@ class SiteIn(BaseModel):
 class SiteUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Annotated[str, Field(min_length=1, max_length=200)]
-    version: int
+    version: Version
     reason: str
 
 

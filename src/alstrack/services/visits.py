@@ -42,6 +42,7 @@ from alstrack.services.context import (
     require_reason,
     today,
 )
+from alstrack.services.fields import Version
 from alstrack.services.sites import check_site_code
 from alstrack.store import audit
 from alstrack.store.db import Database
@@ -105,7 +106,7 @@ class VisitOut(BaseModel):
 class VisitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     visited_on: date
-    version: int = Field(description="The visit's record `version` as read")
+    version: Version = Field(description="The visit's record `version` as read")
     note: _Note | None = None
 
 

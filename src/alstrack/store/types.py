@@ -9,6 +9,10 @@ from sqlalchemy import JSON, DateTime, Dialect
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+# Integer columns (ids, versions) are INTEGER: 32 bits on PostgreSQL, 64 on SQLite. The largest
+# whole number both store; a larger one in a query makes PostgreSQL fail the statement.
+MAX_INTEGER = 2**31 - 1
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores aware datetimes as UTC; refuses naive ones; reads them back aware (SQLite too)."""

@@ -1,0 +1,69 @@
+"""Logins for the trust tests: Chen (physician) given a password the way a program does it —
+an admin's reset, then Chen's own change."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+from trust_cast import CHENS_PASSWORD, NOW
+
+from alstrack.config import get_settings
+from alstrack.services import auth
+
+
+@pytest.fixture(autouse=True)
+def clock(time_machine: Any) -> Any:
+    time_machine.move_to(NOW, tick=False)
+    return time_machine
+
+
+@pytest.fixture(autouse=True)
+def policy(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The shipped defaults, stated here so the tests read on their own."""
+    for name, value in {
+        "PASSWORD_MIN_LENGTH": "15",
+        "LOCKOUT_ATTEMPTS": "5",
+        "LOCKOUT_MINUTES": "15",
+        "SESSION_IDLE_MINUTES": "15",
+        "SESSION_MAX_HOURS": "12",
+        "PASSWORD_MAX_AGE_DAYS": "365",
+    }.items():
+        monkeypatch.setenv(f"ALSTRACK_{name}", value)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def quick_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id with small costs: the shipped parameters (64 MiB, 3 passes) take most of a
+    second per hash on a busy test machine. Tests named "…shipped_hasher…" keep those."""
+    if "shipped_hasher" in request.node.name:
+        return
+    monkeypatch.setattr(
+        auth, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
+
+
+@pytest.fixture
+def chen_password(clinic: Any) -> str:
+    """Chen's own password, chosen after an admin's reset."""
+    one_time = auth.reset_password(clinic.db, clinic["adam"], "chen", "new starter")
+    session = auth.login(clinic.db, auth.LoginIn(username="chen", password=one_time))
+    actor = auth.authenticate_session(clinic.db, session.token)
+    auth.change_password(
+        clinic.db,
+        actor,
+        auth.PasswordChangeIn(current_password=one_time, new_password=CHENS_PASSWORD),
+    )
+    return CHENS_PASSWORD
+
+
+@pytest.fixture
+def http(api: Callable[[str | None], TestClient]) -> TestClient:
+    """An anonymous client: tests send their own Authorization header."""
+    return api(None)
