@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 
 from alstrack import __version__
 from alstrack.api import (
@@ -58,8 +58,6 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     app = FastAPI(
         lifespan=lifespan,
-        # Text the database cannot store (a NUL, an unpaired surrogate) is refused before any route.
-        dependencies=[Depends(text.refuse_unstorable_text)],
         title="alstrack",
         version=__version__,
         description=DESCRIPTION,
@@ -74,6 +72,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.db = db or Database(settings.url)
     app.state.settings = settings
     errors.install(app)
+    # Text the database cannot store (a NUL, an unpaired surrogate) is refused before any route.
+    app.add_middleware(text.RefuseUnstorableText)
     app.include_router(meta.router)
     app.include_router(auth.router)
     app.include_router(sites.router)

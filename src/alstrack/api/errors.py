@@ -55,6 +55,14 @@ def _body(code: str, message: str, fields: list[dict[str, str]]) -> dict[str, An
     return {"error": {"code": code, "message": message, "fields": fields}}
 
 
+def error_response(exc: AlstrackError) -> JSONResponse:
+    """The answer to an alstrack error: its status, and its code, message and fields."""
+    status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
+    fields = [{"field": f.field, "message": f.message} for f in exc.fields]
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(_body(exc.code, exc.message, fields), status_code=status, headers=headers)
+
+
 def _field_name(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     # Drop pydantic's union/type tags (e.g. 'function-after[...]') that mean nothing to a user.
@@ -94,12 +102,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(AlstrackError)
     async def _alstrack_error(_request: Request, exc: AlstrackError) -> JSONResponse:
-        status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
-        fields = [{"field": f.field, "message": f.message} for f in exc.fields]
-        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-        return JSONResponse(
-            _body(exc.code, exc.message, fields), status_code=status, headers=headers
-        )
+        return error_response(exc)
 
     @app.exception_handler(IntegrityError)
     async def _integrity(_request: Request, _exc: IntegrityError) -> JSONResponse:

@@ -52,7 +52,6 @@ SUBSCORES: dict[str, tuple[str, ...]] = {
     "respiratory": ("q10", "q11", "q12"),
 }
 _TOTAL_ITEMS = tuple(item for items in SUBSCORES.values() for item in items)
-_SUBSCORE_STARTS = np.cumsum([0, *(len(items) for items in SUBSCORES.values())][:-1])
 
 Op = Literal["<", "<=", "=="]
 Condition = tuple[str, Op, float]
@@ -338,20 +337,26 @@ class _CompiledRules:
         )
 
     def states(self, columns: Mapping[str, FloatArray]) -> StateArray:
-        """One column per rule (TRUE, FALSE or UNKNOWN), one row per visit."""
-        values = np.column_stack([columns[item] for item in self.items])
+        """One row per rule (TRUE, FALSE or UNKNOWN), one column per visit.
+
+        Conditions are rows and visits columns, and each rule reduces its own rows: numpy's
+        reduceat over all rules at once is 6x slower on an import's 12,000 visits (it has no
+        fast loop for this), and only 15 µs faster on a timeline's handful."""
+        values = np.vstack([columns[item] for item in self.items])
+        thresholds = self.thresholds[:, np.newaxis]
         holds = np.where(
-            self.is_lt,
-            values < self.thresholds,
-            np.where(self.is_le, values <= self.thresholds, values == self.thresholds),
+            self.is_lt[:, np.newaxis],
+            values < thresholds,
+            np.where(self.is_le[:, np.newaxis], values <= thresholds, values == thresholds),
         )
         state = holds.view(np.uint8) * _TRUE
         state[np.isnan(values)] = _UNKNOWN
-        return np.where(
-            self.is_any,
-            np.maximum.reduceat(state, self.starts, axis=1),
-            np.minimum.reduceat(state, self.starts, axis=1),
-        )
+        out = np.empty((len(self.rules), values.shape[1]), dtype=np.uint8)
+        ends = (*self.starts[1:].tolist(), len(self.items))
+        for row, (start, end) in enumerate(zip(self.starts.tolist(), ends, strict=True)):
+            combine = np.maximum if self.is_any[row] else np.minimum
+            combine.reduce(state[start:end], axis=0, out=out[row])
+        return out
 
 
 _RULES = _CompiledRules.of((*KINGS_REGIONS, KINGS_4B, *MITOS_DOMAINS.values()))
@@ -372,16 +377,17 @@ def _evaluate(items: Mapping[str, npt.ArrayLike], dead: npt.ArrayLike | None) ->
         raise InvalidInput.for_field("dead", "must have one value per row")
 
     # A sum over a missing item is NaN: totals and subscores need every item they cover.
-    scored = np.column_stack([columns[item] for item in _TOTAL_ITEMS])
-    subscores = np.add.reduceat(scored, _SUBSCORE_STARTS, axis=1)
-    out: dict[str, FloatArray] = dict(zip(SUBSCORES, subscores.T, strict=True))
-    out["total"] = subscores.sum(axis=1)
+    out: dict[str, FloatArray] = {
+        name: np.add.reduce([columns[item] for item in needed])
+        for name, needed in SUBSCORES.items()
+    }
+    out["total"] = np.add.reduce(list(out.values()))
 
     states = _RULES.states(columns)
-    regions = list(states[:, :_N_REGIONS].T)
-    region_states = states[:, :_N_REGIONS]
-    involved = (region_states == _TRUE).sum(axis=1, dtype=np.uint8)
-    unknown = (region_states == _UNKNOWN).sum(axis=1, dtype=np.uint8)
+    region_states = states[:_N_REGIONS]
+    regions = list(region_states)
+    involved = (region_states == _TRUE).sum(axis=0, dtype=np.uint8)
+    unknown = (region_states == _UNKNOWN).sum(axis=0, dtype=np.uint8)
     out["kings_regions"] = np.where(unknown == 0, involved, np.nan)
     # A diagnosed patient is at least stage 1, so an unknown region only matters where it
     # could raise the count above 1.
@@ -391,7 +397,7 @@ def _evaluate(items: Mapping[str, npt.ArrayLike], dead: npt.ArrayLike | None) ->
     has_a, has_b = ~np.isnan(columns["q5a"]), ~np.isnan(columns["q5b"])
     kings_4a = has_b.view(np.uint8) * _TRUE
     kings_4a[has_a == has_b] = _UNKNOWN
-    kings_4b = states[:, _N_REGIONS].copy()
+    kings_4b = states[_N_REGIONS].copy()
     either = np.maximum(kings_4a, kings_4b)
     stage = np.where(either == _TRUE, _KINGS_4, region_stage)
     stage[either == _UNKNOWN] = np.nan
@@ -399,10 +405,10 @@ def _evaluate(items: Mapping[str, npt.ArrayLike], dead: npt.ArrayLike | None) ->
     out["kings_stage"] = stage
     out["kings_4a"], out["kings_4b"] = _as_float(kings_4a), _as_float(kings_4b)
 
-    domain_states = states[:, _N_REGIONS + 1 :]
-    domains = list(domain_states.T)
-    mitos = (domain_states == _TRUE).sum(axis=1).astype(np.float64)
-    mitos[(domain_states == _UNKNOWN).any(axis=1)] = np.nan
+    domain_states = states[_N_REGIONS + 1 :]
+    domains = list(domain_states)
+    mitos = (domain_states == _TRUE).sum(axis=0).astype(np.float64)
+    mitos[(domain_states == _UNKNOWN).any(axis=0)] = np.nan
     mitos[is_dead] = _DEAD_STAGE
     out["mitos_stage"] = mitos
     return _Evaluation(columns, out, regions, region_stage, domains)
