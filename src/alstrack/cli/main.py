@@ -9,6 +9,7 @@ from rich.progress import Progress
 
 from alstrack.cli.admin import db_app, token_app, user_app
 from alstrack.cli.audit import audit_app
+from alstrack.cli.backup import backup_command, restore_command
 from alstrack.cli.common import console, database, err_console, user_errors
 from alstrack.cli.din import din_app
 from alstrack.cli.imports import import_app
@@ -33,6 +34,8 @@ app = typer.Typer(
 app.command("score")(score_command)
 app.command("screen")(screen_command)
 app.command("prognosis")(prognosis_command)
+app.command("backup")(backup_command)
+app.command("restore")(restore_command)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(token_app, name="token")
