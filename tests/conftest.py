@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, select, text
 
 from alstrack.api.app import create_app
 from alstrack.config import Settings
-from alstrack.services import patients, records, users
+from alstrack.services import auth, patients, records, users
 from alstrack.services.assessments import InstrumentAssessmentIn
 from alstrack.services.consent_documents import install_document, template_in
 from alstrack.services.consents import CONSENT, ConsentIn, ConsentOut
@@ -34,6 +35,7 @@ from alstrack.services.users import UserIn
 from alstrack.store.db import Database
 from alstrack.store.migrate import upgrade
 from alstrack.store.models import Base
+from signing_cast import PASSWORD
 
 PG_ADMIN_URL = os.environ.get(
     "ALSTRACK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -113,6 +115,18 @@ CAST = {
 }
 
 
+@pytest.fixture(autouse=True)
+def quick_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id with small costs: the shipped parameters (64 MiB, 3 passes) take most of a
+    second per hash on a busy test machine, and every cast member has a password. Tests named
+    "…shipped_hasher…" keep the shipped ones."""
+    if "shipped_hasher" in request.node.name:
+        return
+    monkeypatch.setattr(
+        auth, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
+
+
 @dataclass
 class Clinic:
     """Northgate (NORTH) and Southbank (SOUTH) clinics and their staff."""
@@ -126,6 +140,18 @@ class Clinic:
     def __getitem__(self, username: str) -> Actor:
         return self.people[username]
 
+    def join(self, username: str, display: str, role: str, codes: list[str]) -> Actor:
+        """Add someone to the cast: a user with the cast's password and an API token."""
+        users.create_user(
+            self.db,
+            self.system,
+            UserIn(username=username, display_name=display, role=role, site_codes=codes),
+        )
+        auth.set_initial_password(self.db, self.system, username, PASSWORD)
+        self.tokens[username] = users.issue_token(self.db, self.system, username, "tests")
+        self.people[username] = users.authenticate(self.db, self.tokens[username])
+        return self.people[username]
+
 
 @pytest.fixture
 def clinic(db: Database) -> Clinic:
@@ -134,11 +160,7 @@ def clinic(db: Database) -> Clinic:
     for code, name in (("NORTH", "Northgate Clinic"), ("SOUTH", "Southbank Clinic")):
         c.sites[code] = create_site(db, system, SiteIn(code=code, name=name)).id
     for username, (display, role, codes) in CAST.items():
-        users.create_user(
-            db, system, UserIn(username=username, display_name=display, role=role, site_codes=codes)
-        )
-        c.tokens[username] = users.issue_token(db, system, username, "tests")
-        c.people[username] = users.authenticate(db, c.tokens[username])
+        c.join(username, display, role, codes)
     return c
 
 

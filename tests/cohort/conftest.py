@@ -23,7 +23,6 @@ from treated_cast import (
 from alstrack.config import get_settings
 from alstrack.services import records
 from alstrack.services.assessments import INSTRUMENT_ASSESSMENT
-from alstrack.services.users import UserIn, authenticate, create_user, issue_token
 
 
 @pytest.fixture
@@ -38,13 +37,7 @@ def facility(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 def treated(clinic: Any, consented: Any, time_machine: Any, facility: str) -> list[Treated]:
     """The five patients, dosed on DOSE_DAY and followed for a year; the clock at LATER."""
     time_machine.move_to(NOW, tick=False)
-    create_user(
-        clinic.db, clinic.system,
-        UserIn(username="quinn", display_name="Quinn Adler", role="qa", site_codes=["NORTH"]),
-    )  # fmt: skip
-    clinic.people["quinn"] = authenticate(
-        clinic.db, issue_token(clinic.db, clinic.system, "quinn", "tests")
-    )
+    clinic.join("quinn", "Quinn Adler", "qa", ["NORTH"])
     cohort = []
     for number, (totals, (source, route, per_kg)) in enumerate(zip(TOTALS, PLANS, strict=True)):
         pid = registered(clinic, consented, number, totals[: len(BEFORE)])

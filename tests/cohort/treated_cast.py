@@ -34,6 +34,7 @@ from alstrack.services.patients import HistoryIn, IdentityIn, PatientIn
 from alstrack.services.product_results import ResultIn, enter_result
 from alstrack.services.product_steps import StepIn, take_step
 from alstrack.services.screenings import ReviewIn, ScreeningIn, review_criterion, screen_patient
+from signing_cast import SECRET, step_fields
 
 _TESTS = Path(__file__).resolve().parent.parent
 for folder in ("screening", "products"):
@@ -129,7 +130,9 @@ def dosed(clinic: Any, pid: int, number: int, source: str, route: str, per_kg: f
     db = clinic.db
     screening = screen_patient(db, clinic["alice"], pid, ScreeningIn(as_of=_screening.AS_OF))
     for criterion in screening.open_reviews:
-        review = ReviewIn(criterion_id=criterion, decision="accept", reason="Reviewed for tests")
+        review = ReviewIn(
+            criterion_id=criterion, decision="accept", reason="Reviewed for tests", password=SECRET
+        )
         screening = review_criterion(db, clinic["chen"], screening.id, review)
     drafted = plan_service.create_plan(
         db, clinic["alice"], pid,
@@ -138,10 +141,10 @@ def dosed(clinic: Any, pid: int, number: int, source: str, route: str, per_kg: f
             cells_per_kg=per_kg, administrations=1,
         ),
     )  # fmt: skip
-    plan = plan_service.approve_plan(
-        db, clinic["chen"], drafted.id,
-        plan_service.ApprovalIn(number=drafted.current_version, version=drafted.version),
-    )  # fmt: skip
+    approval = plan_service.ApprovalIn(
+        number=drafted.current_version, version=drafted.version, password=SECRET
+    )
+    plan = plan_service.approve_plan(db, clinic["chen"], drafted.id, approval)
     ben, nina, chen = clinic["ben"], clinic["nina"], clinic["chen"]
     donor = donors.register_donor(
         db, ben, donors.DonorIn(code=f"UC-{number + 1:04}", recovered_on=date(2026, 10, 1))
@@ -150,7 +153,10 @@ def dosed(clinic: Any, pid: int, number: int, source: str, route: str, per_kg: f
         data = donors.DonorTestIn(test=test, result="nonreactive", specimen_days_from_recovery=0)
         donor = donors.record_donor_test(db, ben, donor.id, data)
     donors.determine_eligibility(
-        db, clinic["quinn"], donor.id, donors.DeterminationIn(version=donor.version)
+        db,
+        clinic["quinn"],
+        donor.id,
+        donors.DeterminationIn(version=donor.version, password=SECRET),
     )
     lot = products.register_lot(
         db, ben,
@@ -163,7 +169,7 @@ def dosed(clinic: Any, pid: int, number: int, source: str, route: str, per_kg: f
 
     def step(actor: Any, name: str, **fields: Any) -> None:
         version = products.get_product(db, actor, din).product.version
-        take_step(db, actor, din, StepIn(step=name, version=version, **fields))
+        take_step(db, actor, din, StepIn(step=name, version=version, **step_fields(name, fields)))
 
     step(ben, "manufacture")
     step(ben, "start_qc")

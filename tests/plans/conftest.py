@@ -28,6 +28,7 @@ from alstrack.services.plans import (
     revise_plan,
 )
 from alstrack.services.screenings import ReviewIn, review_criterion
+from signing_cast import SECRET
 
 _SCREENING_TESTS = str(Path(__file__).resolve().parent.parent / "screening")
 if _SCREENING_TESTS not in sys.path:
@@ -60,7 +61,9 @@ def clock(time_machine: Any) -> Any:
 def eligible(clinic: Any, maria: Any) -> int:
     """Maria's screening with its one open review (INC-PROG-001) accepted by Dr Chen."""
     screening = maria.screen(clinic)
-    data = ReviewIn(criterion_id="INC-PROG-001", decision="accept", reason="Fast progressor")
+    data = ReviewIn(
+        criterion_id="INC-PROG-001", decision="accept", reason="Fast progressor", password=SECRET
+    )
     review_criterion(clinic.db, clinic["chen"], screening.id, data)
     return int(screening.id)
 
@@ -117,7 +120,7 @@ def approve(clinic: Any) -> Callable[..., PlanOut]:
     """Approve the current version of a plan as read (Dr Chen unless told)."""
 
     def made(plan: PlanOut, by: str = "chen") -> PlanOut:
-        data = ApprovalIn(number=plan.current_version, version=plan.version)
+        data = ApprovalIn(number=plan.current_version, version=plan.version, password=SECRET)
         return approve_plan(clinic.db, clinic[by], plan.id, data)
 
     return made

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from signing_cast import PASSWORD
+
 Body = Callable[..., dict[str, Any]]
 
 
@@ -30,7 +32,7 @@ def test_a_plan_is_drafted_listed_revised_and_approved_over_http(
     assert revised.status_code == 201, revised.text
     assert revised.json()["versions"][1]["endotoxin_limit_eu"] == 320
 
-    approval = {"number": 2, "version": revised.json()["version"]}
+    approval = {"number": 2, "version": revised.json()["version"], "password": PASSWORD}
     approved = chen.post(f"/plans/{plan['id']}/approval", json=approval)
     assert approved.status_code == 200, approved.text
     body = approved.json()
@@ -101,9 +103,13 @@ def test_a_stale_version_or_a_refused_step_answers_409_and_stores_nothing(
     before = stored()
     stale = alice.post(f"/plans/{plan['id']}/versions", json=revision)
     assert (stale.status_code, stale.json()["error"]["code"]) == (409, "conflict")
-    old = chen.post(f"/plans/{plan['id']}/approval", json={"number": 1, "version": 2})
+    old = chen.post(
+        f"/plans/{plan['id']}/approval", json={"number": 1, "version": 2, "password": PASSWORD}
+    )
     assert (old.status_code, old.json()["error"]["code"]) == (409, "conflict")
-    superseded = chen.post(f"/plans/{plan['id']}/approval", json={"number": 2, "version": 2})
+    superseded = chen.post(
+        f"/plans/{plan['id']}/approval", json={"number": 2, "version": 2, "password": PASSWORD}
+    )
     assert (superseded.status_code, superseded.json()["error"]["code"]) == (409, "step_refused")
     assert f"newer screening {newer.id}" in superseded.json()["error"]["message"]
     assert stored() == before
@@ -115,7 +121,7 @@ def test_roles_and_sites_are_enforced_over_http(
     body = plan_body(eligible)
     assert api("nina").post(f"/patients/{maria.patient_id}/plans", json=body).status_code == 403
     plan = api("alice").post(f"/patients/{maria.patient_id}/plans", json=body).json()
-    approval = {"number": 1, "version": 1}
+    approval = {"number": 1, "version": 1, "password": PASSWORD}
     assert api("alice").post(f"/plans/{plan['id']}/approval", json=approval).status_code == 403
     assert api("sami").get(f"/plans/{plan['id']}").status_code == 404
     assert api("sami").get(f"/patients/{maria.patient_id}/plans").status_code == 404
@@ -128,7 +134,9 @@ def test_a_plan_is_closed_and_an_order_cancelled_over_http(
 ) -> None:
     alice, chen = api("alice"), api("chen")
     plan = alice.post(f"/patients/{maria.patient_id}/plans", json=plan_body(eligible)).json()
-    approved = chen.post(f"/plans/{plan['id']}/approval", json={"number": 1, "version": 1}).json()
+    approved = chen.post(
+        f"/plans/{plan['id']}/approval", json={"number": 1, "version": 1, "password": PASSWORD}
+    ).json()
     [order] = approved["collection_orders"]
     before = stored()
     no_reason = alice.post(f"/collection-orders/{order['id']}/cancel", json={"version": 1})
@@ -166,7 +174,9 @@ def test_closing_and_cancelling_are_for_coordinators_and_physicians_of_the_site(
 ) -> None:
     plan = api("alice").post(f"/patients/{maria.patient_id}/plans", json=plan_body(eligible))
     plan_id = plan.json()["id"]
-    approved = api("chen").post(f"/plans/{plan_id}/approval", json={"number": 1, "version": 1})
+    approved = api("chen").post(
+        f"/plans/{plan_id}/approval", json={"number": 1, "version": 1, "password": PASSWORD}
+    )
     order_id = approved.json()["collection_orders"][0]["id"]
     body = {"version": 2, "reason": "Declined"}
     assert api("nina").post(f"/plans/{plan_id}/close", json=body).status_code == 403

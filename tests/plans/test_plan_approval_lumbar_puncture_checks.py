@@ -14,6 +14,7 @@ import pytest
 from alstrack.errors import StepRefused
 from alstrack.services.plans import PlanIn, create_plan
 from alstrack.services.screenings import ReviewIn, review_criterion
+from signing_cast import SECRET
 
 Step = Callable[..., Any]
 
@@ -23,7 +24,9 @@ def screened(clinic: Any, maria: Any, **changes: Any) -> int:
     maria.evaluate(clinic, **changes)
     screening = maria.screen(clinic)
     for criterion in screening.open_reviews:
-        data = ReviewIn(criterion_id=criterion, decision="accept", reason="Fast progressor")
+        data = ReviewIn(
+            criterion_id=criterion, decision="accept", reason="Fast progressor", password=SECRET
+        )
         review_criterion(clinic.db, clinic["chen"], screening.id, data)
     return int(screening.id)
 

@@ -17,7 +17,6 @@ import pytest
 
 from alstrack.config import get_settings
 from alstrack.domain.permissions import MATRIX
-from alstrack.services import users
 from alstrack.services.context import Actor
 from alstrack.services.donors import (
     REQUIRED_TESTS,
@@ -33,8 +32,8 @@ from alstrack.services.plans import get_plan
 from alstrack.services.product_results import ResultIn, enter_result
 from alstrack.services.product_steps import StepIn, take_step
 from alstrack.services.products import LotIn, get_product, register_lot
-from alstrack.services.users import UserIn
 from alstrack.store.models import Donor, TreatmentPlan
+from signing_cast import SECRET, step_fields
 
 _PRODUCT_TESTS = str(Path(__file__).resolve().parent.parent / "products")
 if _PRODUCT_TESTS not in sys.path:
@@ -50,15 +49,17 @@ def lots(clinic: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Make]:
     """Make a UC-MSC lot of a new donor, taken as far as ``until``; keywords change the lot."""
     monkeypatch.setenv("ALSTRACK_FACILITY_ID", "G1234")
     get_settings.cache_clear()
-    data = UserIn(username="quinn", display_name="Quinn Adler", role="qa", site_codes=["NORTH"])
-    users.create_user(clinic.db, clinic.system, data)
-    token = users.issue_token(clinic.db, clinic.system, "quinn", "tests")
-    clinic.people["quinn"] = users.authenticate(clinic.db, token)
+    clinic.join("quinn", "Quinn Adler", "qa", ["NORTH"])
     codes = iter(range(1, 100))
 
     def step(din: str, name: str, by: str = "ben", **fields: Any) -> None:
         version = get_product(clinic.db, clinic.system, din).product.version
-        take_step(clinic.db, clinic[by], din, StepIn(step=name, version=version, **fields))
+        take_step(
+            clinic.db,
+            clinic[by],
+            din,
+            StepIn(step=name, version=version, **step_fields(name, fields)),
+        )
 
     def made(
         until: str = "place_in_inventory",
@@ -79,7 +80,10 @@ def lots(clinic: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Make]:
             test_in = DonorTestIn(test=test, result="nonreactive", specimen_days_from_recovery=0)
             donor = record_donor_test(clinic.db, clinic["ben"], donor.id, test_in)
         determine_eligibility(
-            clinic.db, clinic["quinn"], donor.id, DeterminationIn(version=donor.version)
+            clinic.db,
+            clinic["quinn"],
+            donor.id,
+            DeterminationIn(version=donor.version, password=SECRET),
         )
         lot = register_lot(
             clinic.db,

@@ -15,6 +15,7 @@ from screening_cast import AS_OF
 from alstrack.errors import StepRefused
 from alstrack.services.plans import PlanIn, PlanRevisionIn, create_plan, revise_plan
 from alstrack.services.screenings import ReviewIn, review_criterion
+from signing_cast import SECRET
 
 Step = Callable[..., Any]
 NOW = AS_OF + timedelta(hours=1)  # the plan tests' clock (conftest.py)
@@ -24,7 +25,9 @@ def accepted(clinic: Any, maria: Any, **given: Any) -> int:
     """Screen Maria (as of ``as_of`` if given) and accept every open review."""
     screening = maria.screen(clinic, **given)
     for criterion in screening.open_reviews:
-        data = ReviewIn(criterion_id=criterion, decision="accept", reason="Fast progressor")
+        data = ReviewIn(
+            criterion_id=criterion, decision="accept", reason="Fast progressor", password=SECRET
+        )
         review_criterion(clinic.db, clinic["chen"], screening.id, data)
     return int(screening.id)
 

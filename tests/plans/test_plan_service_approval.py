@@ -19,6 +19,7 @@ from alstrack.store.models import (
     ElectronicSignature,
     TreatmentPlanVersion,
 )
+from signing_cast import SECRET
 
 Step = Callable[..., Any]
 
@@ -146,9 +147,13 @@ def test_approving_a_version_that_is_not_the_current_one_is_a_conflict(
     revised = revise(draft())
     before = stored()
     with pytest.raises(Conflict, match="Plan version number 1 is not the current one"):
-        approve_plan(clinic.db, clinic["chen"], revised.id, ApprovalIn(number=1, version=2))
+        approve_plan(
+            clinic.db, clinic["chen"], revised.id, ApprovalIn(number=1, version=2, password=SECRET)
+        )
     with pytest.raises(Conflict, match="changed since record version 1 was read"):
-        approve_plan(clinic.db, clinic["chen"], revised.id, ApprovalIn(number=2, version=1))
+        approve_plan(
+            clinic.db, clinic["chen"], revised.id, ApprovalIn(number=2, version=1, password=SECRET)
+        )
     assert stored() == before
 
 

@@ -15,6 +15,7 @@ from alstrack.services.milestones import MILESTONE, MilestoneIn
 from alstrack.services.plans import PlanIn, create_plan, get_plan, list_plans
 from alstrack.services.screenings import ReviewIn, ScreeningIn, review_criterion, screen_patient
 from alstrack.store.models import AuditEntry
+from signing_cast import SECRET
 
 Draft = Callable[..., Any]
 
@@ -84,7 +85,9 @@ def _incomplete(clinic: Any, maria: Any) -> int:
 
 def _excluded_on_review(clinic: Any, maria: Any) -> int:
     screening = maria.screen(clinic)
-    data = ReviewIn(criterion_id="INC-PROG-001", decision="exclude", reason="Slow progressor")
+    data = ReviewIn(
+        criterion_id="INC-PROG-001", decision="exclude", reason="Slow progressor", password=SECRET
+    )
     review_criterion(clinic.db, clinic["chen"], screening.id, data)
     return int(screening.id)
 

@@ -20,7 +20,6 @@ import pytest
 from alstrack.config import get_settings
 from alstrack.domain.isbt128 import check_character, flag
 from alstrack.domain.products import builtin_specifications
-from alstrack.services import users
 from alstrack.services.administrations import AdministrationIn, administer
 from alstrack.services.bedside import BedsideCheckIn, BedsideOut, check_at_bedside
 from alstrack.services.donors import (
@@ -39,8 +38,8 @@ from alstrack.services.product_steps import StepIn, take_step
 from alstrack.services.product_views import ProductOut
 from alstrack.services.products import LotIn, get_product, register_lot
 from alstrack.services.screenings import ReviewIn, review_criterion
-from alstrack.services.users import UserIn
 from alstrack.store.models import Patient
+from signing_cast import SECRET, step_fields
 
 _SCREENING_TESTS = str(Path(__file__).resolve().parent.parent / "screening")
 if _SCREENING_TESTS not in sys.path:
@@ -69,10 +68,7 @@ def facility(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 def qa(clinic: Any) -> Any:
     """Quinn and Quentin, QA at both sites, added to the clinic's people and tokens."""
     for username, display in (("quinn", "Quinn Adler"), ("quentin", "Quentin Roy")):
-        data = UserIn(username=username, display_name=display, role="qa", site_codes=["NORTH"])
-        users.create_user(clinic.db, clinic.system, data)
-        clinic.tokens[username] = users.issue_token(clinic.db, clinic.system, username, "tests")
-        clinic.people[username] = users.authenticate(clinic.db, clinic.tokens[username])
+        clinic.join(username, display, "qa", ["NORTH"])
     return clinic
 
 
@@ -103,7 +99,10 @@ def donor(clinic: Any, qa: Any, clock: Any) -> Callable[..., DonorOut]:
             out = record_donor_test(clinic.db, clinic["ben"], out.id, data)
         if determine:
             out = determine_eligibility(
-                clinic.db, clinic["quinn"], out.id, DeterminationIn(version=out.version)
+                clinic.db,
+                clinic["quinn"],
+                out.id,
+                DeterminationIn(version=out.version, password=SECRET),
             )
         return out
 
@@ -134,7 +133,12 @@ def step(clinic: Any) -> Callable[..., Any]:
 
     def taken(din: str, name: str, by: str = "ben", **fields: Any) -> Any:
         version = get_product(clinic.db, clinic.system, din).product.version
-        return take_step(clinic.db, clinic[by], din, StepIn(step=name, version=version, **fields))
+        return take_step(
+            clinic.db,
+            clinic[by],
+            din,
+            StepIn(step=name, version=version, **step_fields(name, fields)),
+        )
 
     return taken
 
@@ -180,7 +184,12 @@ def approved(clinic: Any, maria: Any, qa: Any, clock: Any) -> Callable[..., Plan
         cell_source: str = "allogeneic_uc_msc", route: str = "intrathecal", **plan: Any
     ) -> PlanOut:
         screening = maria.screen(clinic)
-        review = ReviewIn(criterion_id="INC-PROG-001", decision="accept", reason="Fast progressor")
+        review = ReviewIn(
+            criterion_id="INC-PROG-001",
+            decision="accept",
+            reason="Fast progressor",
+            password=SECRET,
+        )
         review_criterion(clinic.db, clinic["chen"], screening.id, review)
         data = PlanIn(
             screening_id=screening.id,
@@ -193,7 +202,7 @@ def approved(clinic: Any, maria: Any, qa: Any, clock: Any) -> Callable[..., Plan
             **plan,
         )
         drafted = create_plan(clinic.db, clinic["alice"], maria.patient_id, data)
-        approval = ApprovalIn(number=1, version=drafted.version)
+        approval = ApprovalIn(number=1, version=drafted.version, password=SECRET)
         return approve_plan(clinic.db, clinic["chen"], drafted.id, approval)
 
     return made

@@ -25,6 +25,7 @@ from alstrack.services.plans import ApprovalIn, PlanIn, approve_plan, create_pla
 from alstrack.services.product_views import ProductOut
 from alstrack.services.products import AutologousIn, get_product, register_autologous
 from alstrack.services.screenings import ReviewIn, review_criterion
+from signing_cast import SECRET
 
 MARIA_IDENTIFIERS = ("Maria", "Silva", "1976-03-10", "10/03/1976", "03/10/1976", "MRN-5520")
 COLLECTED = NOW + timedelta(days=1)
@@ -48,7 +49,9 @@ AFTER_RELEASE: tuple[tuple[str, str, dict[str, Any], float], ...] = (
 def approved_plan(clinic: Any, maria: Any) -> Any:
     """Maria's approved plan of her own bone-marrow cells, with an open collection order."""
     screening = maria.screen(clinic)
-    review = ReviewIn(criterion_id="INC-PROG-001", decision="accept", reason="Fast progressor")
+    review = ReviewIn(
+        criterion_id="INC-PROG-001", decision="accept", reason="Fast progressor", password=SECRET
+    )
     review_criterion(clinic.db, clinic["chen"], screening.id, review)
     data = PlanIn(
         screening_id=screening.id,
@@ -60,7 +63,7 @@ def approved_plan(clinic: Any, maria: Any) -> Any:
         interval_days=28,
     )
     drafted = create_plan(clinic.db, clinic["alice"], maria.patient_id, data)
-    approval = ApprovalIn(number=1, version=drafted.version)
+    approval = ApprovalIn(number=1, version=drafted.version, password=SECRET)
     return approve_plan(clinic.db, clinic["chen"], drafted.id, approval)
 
 
@@ -108,7 +111,10 @@ def stored_autologous(
         product.din,
         deviation.id,
         DispositionIn(
-            disposition="use_as_is", reason="Within the validated shipping window", version=1
+            disposition="use_as_is",
+            reason="Within the validated shipping window",
+            version=1,
+            password=SECRET,
         ),
     )
     results(product.din, total_viable_cells=plan.versions[-1].dose_cells, endotoxin_eu_per_ml=0.05)

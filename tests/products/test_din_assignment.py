@@ -29,6 +29,7 @@ def fresh_settings() -> Iterator[None]:
 def facility(monkeypatch: pytest.MonkeyPatch) -> str:
     """The program's facility identification number, G1234 (the ST-001 example)."""
     monkeypatch.setenv("ALSTRACK_FACILITY_ID", "G1234")
+    get_settings.cache_clear()  # the clinic's set-up may have read the settings already
     return "G1234"
 
 

@@ -36,6 +36,7 @@ from alstrack.services.visits import (
     record_visit,
 )
 from alstrack.store.models import AuditEntry
+from signing_cast import SECRET
 
 SCHEDULES = (
     Path(__file__).resolve().parents[2] / "src/alstrack/domain/data/follow-up/schedules.yaml"
@@ -218,7 +219,10 @@ def test_a_revision_to_another_schedule_cancels_the_lead_in_and_approval_schedul
     )  # fmt: skip
     assert {v.state for v in _visits(clinic, maria, date(2026, 11, 2)).values()} == {"cancelled"}
     approve_plan(
-        clinic.db, clinic["chen"], lead_in.id, ApprovalIn(number=2, version=revised.version)
+        clinic.db,
+        clinic["chen"],
+        lead_in.id,
+        ApprovalIn(number=2, version=revised.version, password=SECRET),
     )
     assert {v.state for v in _visits(clinic, maria, date(2026, 11, 2)).values()} == {"cancelled"}
 

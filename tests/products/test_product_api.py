@@ -6,6 +6,8 @@ from typing import Any
 
 from product_cast import NOW, PASSING
 
+from signing_cast import PASSWORD
+
 
 def test_a_lot_goes_through_the_api_from_donor_to_release(
     clinic: Any, api: Any, qa: Any, clock: Any, facility: str
@@ -18,8 +20,15 @@ def test_a_lot_goes_through_the_api_from_donor_to_release(
                  "hcv_antibody", "hcv_nat", "treponema_pallidum"):  # fmt: skip
         body = {"test": test, "result": "nonreactive", "specimen_days_from_recovery": 0}
         assert ben.post(f"/donors/{donor_id}/tests", json=body).status_code == 201
-    assert ben.post(f"/donors/{donor_id}/determination", json={"version": 1}).status_code == 403
-    determined = quinn.post(f"/donors/{donor_id}/determination", json={"version": 1})
+    assert (
+        ben.post(
+            f"/donors/{donor_id}/determination", json={"version": 1, "password": PASSWORD}
+        ).status_code
+        == 403
+    )
+    determined = quinn.post(
+        f"/donors/{donor_id}/determination", json={"version": 1, "password": PASSWORD}
+    )
     assert determined.json()["eligibility"] == "eligible"
     lot = ben.post(
         "/products/lots",
@@ -50,7 +59,9 @@ def test_a_lot_goes_through_the_api_from_donor_to_release(
             == 201
         )
     assert ben.get(f"/products/{din}/judgements").json()["blockers"] == []
-    released = quinn.post(f"/products/{din}/steps", json={"step": "release", "version": 3})
+    released = quinn.post(
+        f"/products/{din}/steps", json={"step": "release", "version": 3, "password": PASSWORD}
+    )
     assert released.status_code == 201, released.text
     assert released.json()["signature_id"] is not None
     trace = api("olga").get(f"/products/{din}")

@@ -21,6 +21,7 @@ from alstrack.services.deviations import (
 from alstrack.services.donors import DeterminationIn, determine_eligibility
 from alstrack.services.products import get_product
 from alstrack.store.models import AuditEntry, ChainOfIdentity, ElectronicSignature
+from signing_cast import SECRET
 
 Stored = Callable[[], dict[str, int]]
 EXCURSION = DeviationIn(
@@ -45,7 +46,9 @@ def test_an_open_deviation_blocks_release_until_qa_disposes_of_it_signed(
         StepRefused, match=r"open deviation \(deviation \d+: temperature excursion\)"
     ):
         step(product.din, "release", by="quinn")
-    use = DispositionIn(disposition="use_as_is", reason="Within the validated range", version=1)
+    use = DispositionIn(
+        disposition="use_as_is", reason="Within the validated range", version=1, password=SECRET
+    )
     with pytest.raises(PermissionDenied, match=r"products\.release"):
         dispose_deviation(clinic.db, clinic["ben"], product.din, deviation.id, use)
     with pytest.raises(InvalidInput) as caught:
@@ -74,7 +77,9 @@ def test_an_open_deviation_blocks_release_until_qa_disposes_of_it_signed(
 def test_a_discard_disposition_discards_the_product(clinic: Any, in_qc: Any) -> None:
     product = in_qc()
     deviation = open_deviation(clinic.db, clinic["ben"], product.din, EXCURSION)
-    data = DispositionIn(disposition="discard", reason="Excursion beyond validation", version=1)
+    data = DispositionIn(
+        disposition="discard", reason="Excursion beyond validation", version=1, password=SECRET
+    )
     dispose_deviation(clinic.db, clinic["quentin"], product.din, deviation.id, data)
     trace = get_product(clinic.db, clinic["ben"], product.din)
     assert trace.product.state == "discarded"
@@ -128,7 +133,10 @@ def test_a_lot_of_a_donor_not_determined_or_ineligible_is_neither_released_nor_a
         step(product.din, "release", by="quinn")
     assert stored() == before
     determine_eligibility(
-        clinic.db, clinic["quinn"], pending.id, DeterminationIn(version=pending.version)
+        clinic.db,
+        clinic["quinn"],
+        pending.id,
+        DeterminationIn(version=pending.version, password=SECRET),
     )
     with pytest.raises(StepRefused, match="the donor is not eligible"):
         step(product.din, "release", by="quinn")

@@ -20,6 +20,7 @@ from alstrack.services.donors import (
     register_donor,
 )
 from alstrack.store.models import AuditEntry, ElectronicSignature
+from signing_cast import SECRET
 
 Stored = Callable[[], dict[str, int]]
 
@@ -66,7 +67,9 @@ def test_a_required_test_not_recorded_makes_the_donor_ineligible(clinic: Any, qa
     )
     data = DonorTestIn(test="hbsag", result="nonreactive", specimen_days_from_recovery=0)
     out = record_donor_test(clinic.db, clinic["ben"], out.id, data)
-    out = determine_eligibility(clinic.db, clinic["quinn"], out.id, DeterminationIn(version=1))
+    out = determine_eligibility(
+        clinic.db, clinic["quinn"], out.id, DeterminationIn(version=1, password=SECRET)
+    )
     assert out.eligibility == "ineligible"
     assert "not_done" in out.reasons[0]
 
@@ -77,9 +80,13 @@ def test_only_qa_determines_eligibility_and_a_refusal_stores_nothing(
     pending = donor(determine=False)
     before = stored()
     with pytest.raises(PermissionDenied, match=r"products\.release"):
-        determine_eligibility(clinic.db, clinic["ben"], pending.id, DeterminationIn(version=1))
+        determine_eligibility(
+            clinic.db, clinic["ben"], pending.id, DeterminationIn(version=1, password=SECRET)
+        )
     with pytest.raises(Conflict):
-        determine_eligibility(clinic.db, clinic["quinn"], pending.id, DeterminationIn(version=7))
+        determine_eligibility(
+            clinic.db, clinic["quinn"], pending.id, DeterminationIn(version=7, password=SECRET)
+        )
     assert stored() == before
 
 
@@ -90,7 +97,10 @@ def test_a_determination_is_made_once_and_tests_come_before_it(
     before = stored()
     with pytest.raises(StepRefused, match="determined eligible already"):
         determine_eligibility(
-            clinic.db, clinic["quentin"], out.id, DeterminationIn(version=out.version)
+            clinic.db,
+            clinic["quentin"],
+            out.id,
+            DeterminationIn(version=out.version, password=SECRET),
         )
     data = DonorTestIn(test="hcv_nat", result="reactive", specimen_days_from_recovery=0)
     with pytest.raises(StepRefused, match="before the determination"):

@@ -38,6 +38,7 @@ from alstrack.services.plans import ApprovalIn, PlanIn
 from alstrack.services.screenings import ReviewIn, ScreeningIn, screen_patient
 from alstrack.services.sites import SiteIn
 from alstrack.services.users import UserIn
+from signing_cast import SECRET
 
 _n = count(1)
 
@@ -55,6 +56,11 @@ def _program_rule_file() -> Path:
     path = Path(tempfile.mkdtemp()) / "program-rules.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return path
+
+
+# A signing call that passes the permission check: no such record, or (the system account)
+# no person to sign.
+SIGNING_REFUSALS = (NotFound, StepRefused)
 
 
 def _refused_after_the_permission_check(error, call):
@@ -140,15 +146,20 @@ CALLS = {
         ),
     ),
     "products.release": lambda c, a, p: _refused_after_the_permission_check(
-        NotFound,
-        lambda: donors.determine_eligibility(c.db, a, 10**9, donors.DeterminationIn(version=1)),
+        SIGNING_REFUSALS,
+        lambda: donors.determine_eligibility(
+            c.db, a, 10**9, donors.DeterminationIn(version=1, password=SECRET)
+        ),
     ),
     "screenings.read": lambda c, a, p: screenings.list_screenings(c.db, a, p),
     "screenings.write": lambda c, a, p: screenings.screen_patient(c.db, a, p, ScreeningIn()),
     "screenings.review": lambda c, a, p: _refused_after_the_permission_check(
-        NotFound,
+        SIGNING_REFUSALS,
         lambda: screenings.review_criterion(
-            c.db, a, 10**9, ReviewIn(criterion_id="INC-PROG-001", decision="accept", reason="r")
+            c.db,
+            a,
+            10**9,
+            ReviewIn(criterion_id="INC-PROG-001", decision="accept", reason="r", password=SECRET),
         ),
     ),
     "safety.read": lambda c, a, p: adverse_events.list_adverse_events(c.db, a),
@@ -190,7 +201,10 @@ CALLS = {
         StepRefused, lambda: plans.create_plan(c.db, a, p, _plan_on_a_new_screening(c, p))
     ),
     "plans.approve": lambda c, a, p: _refused_after_the_permission_check(
-        NotFound, lambda: plans.approve_plan(c.db, a, 10**9, ApprovalIn(number=1, version=1))
+        SIGNING_REFUSALS,
+        lambda: plans.approve_plan(
+            c.db, a, 10**9, ApprovalIn(number=1, version=1, password=SECRET)
+        ),
     ),
 }
 
@@ -200,12 +214,7 @@ def _actor(clinic, role):
     if role == "system":
         return clinic.system
     username = f"{role.replace('_', '-')}-{next(_n)}"
-    users.create_user(
-        clinic.db,
-        clinic.system,
-        UserIn(username=username, display_name=role, role=role, site_codes=["NORTH"]),
-    )
-    return users.authenticate(clinic.db, users.issue_token(clinic.db, clinic.system, username, "t"))
+    return clinic.join(username, role, role, ["NORTH"])
 
 
 def _allowed(clinic, actor, permission, patient_id):

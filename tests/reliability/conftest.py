@@ -20,7 +20,6 @@ from alstrack.services.assessments import (
 )
 from alstrack.services.milestones import DRUG_COURSE, MILESTONE, DrugCourseIn, MilestoneIn
 from alstrack.services.patients import PatientIn
-from alstrack.services.users import UserIn
 from alstrack.store.models import ApiToken
 
 HEADACHE: dict[str, Any] = {
@@ -51,13 +50,7 @@ def seeded(clinic: Any, pat: Any, consented: Any, alsfrs: Any) -> Seeded:
     """Pat (NORTH) with a consent and one record of every dated kind; Sam at SOUTH; and Quinn,
     who works in QA at NORTH (the shared cast has no QA user)."""
     alice, chen = clinic["alice"], clinic["chen"]
-    users.create_user(
-        clinic.db,
-        clinic.system,
-        UserIn(username="quinn", display_name="Quinn Adler", role="qa", site_codes=["NORTH"]),
-    )
-    clinic.tokens["quinn"] = users.issue_token(clinic.db, clinic.system, "quinn", "tests")
-    clinic.people["quinn"] = users.authenticate(clinic.db, clinic.tokens["quinn"])
+    clinic.join("quinn", "Quinn Adler", "qa", ["NORTH"])
     # A token the fuzzing may revoke (POST /tokens/{token_id}/revoke), not one it sends.
     users.issue_token(clinic.db, clinic.system, "olga", "to revoke")
     with clinic.db.read() as session:

@@ -11,10 +11,16 @@ from sqlalchemy import select
 from alstrack.errors import Conflict, InvalidInput, PermissionDenied, StepRefused
 from alstrack.services.screenings import ReviewIn, get_screening, review_criterion
 from alstrack.store.models import AuditEntry, ElectronicSignature
+from signing_cast import SECRET
 
 
 def decide(clinic: Any, screening_id: int, criterion: str, decision: str, by: str = "chen") -> Any:
-    data = ReviewIn(criterion_id=criterion, decision=decision, reason="Seen at clinic; discussed")
+    data = ReviewIn(
+        criterion_id=criterion,
+        decision=decision,
+        reason="Seen at clinic; discussed",
+        password=SECRET,
+    )
     return review_criterion(clinic.db, clinic[by], screening_id, data)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from signing_cast import PASSWORD
+
 AS_OF = "2026-11-01T09:00:00Z"
 
 
@@ -18,7 +20,12 @@ def test_a_patient_is_screened_listed_read_and_reviewed_over_http(api: Any, mari
     assert set(prog) >= {"id", "result", "value", "threshold", "effect", "sources", "reason"}
     listed = alice.get(f"/patients/{maria.patient_id}/screenings").json()
     assert [s["id"] for s in listed] == [screening["id"]]
-    review = {"criterion_id": "INC-PROG-001", "decision": "accept", "reason": "Fast progressor"}
+    review = {
+        "criterion_id": "INC-PROG-001",
+        "decision": "accept",
+        "reason": "Fast progressor",
+        "password": PASSWORD,
+    }
     decided = chen.post(f"/screenings/{screening['id']}/reviews", json=review)
     assert decided.status_code == 201, decided.text
     assert decided.json()["status"] == "eligible_after_review"
@@ -44,13 +51,16 @@ def test_bad_input_names_the_field_and_stores_nothing(api: Any, maria: Any, stor
     assert stored() == before
 
 
+SIGNED = {"password": PASSWORD}
+
+
 def test_deciding_a_passed_criterion_answers_409_and_a_nurse_cannot_review(
     api: Any, maria: Any
 ) -> None:
     made = api("alice").post(f"/patients/{maria.patient_id}/screenings", json={"as_of": AS_OF})
     sid = made.json()["id"]
-    passed = {"criterion_id": "EXC-INF-001", "decision": "accept", "reason": "fine"}
+    passed = {"criterion_id": "EXC-INF-001", "decision": "accept", "reason": "fine"} | SIGNED
     assert api("chen").post(f"/screenings/{sid}/reviews", json=passed).status_code == 409
-    review = {"criterion_id": "INC-PROG-001", "decision": "accept", "reason": "fine"}
+    review = {"criterion_id": "INC-PROG-001", "decision": "accept", "reason": "fine"} | SIGNED
     assert api("nina").post(f"/screenings/{sid}/reviews", json=review).status_code == 403
     assert api("sami").get(f"/screenings/{sid}").status_code == 404

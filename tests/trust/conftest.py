@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from trust_cast import CHENS_PASSWORD, NOW
 
@@ -36,17 +35,6 @@ def policy(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
-
-
-@pytest.fixture(autouse=True)
-def quick_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """argon2id with small costs: the shipped parameters (64 MiB, 3 passes) take most of a
-    second per hash on a busy test machine. Tests named "…shipped_hasher…" keep those."""
-    if "shipped_hasher" in request.node.name:
-        return
-    monkeypatch.setattr(
-        auth, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
 
 
 @pytest.fixture

@@ -50,6 +50,8 @@ class SignatureLine:
     role: str
     meaning: str
     signed_at: datetime
+    # valid | invalid (the signed content changed since) | unbound (signed before binding)
+    status: str = "valid"
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from alstrack.analysis.synthetic import SyntheticPatient, simulate_clinic
@@ -108,9 +109,10 @@ def load_demo(
         if progress:
             progress(1)
     staff = {name: users.authenticate(db, token) for name, token in tokens.items()}
-    approved = _pathway(db, actor, staff, loaded)
+    signing = {name: SecretStr(password) for name, password in passwords.items()}
+    approved = _pathway(db, actor, staff, signing, loaded)
     _adjunct_sessions(db, staff, approved)
-    load_products(db, staff, approved)
+    load_products(db, staff, signing, approved)
     return DemoResult(
         patients=patients, assessments=assessments, tokens=tokens, passwords=passwords
     )
@@ -302,12 +304,16 @@ _ACCEPT = "Demo: reviewed with the patient's records; acceptable for treatment"
 
 
 def _pathway(
-    db: Database, actor: Actor, staff: dict[str, Actor], loaded: list[tuple[int, SyntheticPatient]]
+    db: Database,
+    actor: Actor,
+    staff: dict[str, Actor],
+    signing: dict[str, SecretStr],
+    loaded: list[tuple[int, SyntheticPatient]],
 ) -> list[plans.PlanOut]:
     """Consent, evaluate and screen the first living patients as of their last visit (the
     clinic's history); the demo physician reviews, and sees the plannable ones again today to
     plan. The plans approved."""
-    physician = staff["chen"]
+    physician = (staff["chen"], signing["chen"])
     # The newly diagnosed are the ones a clinic evaluates first.
     living = [(pid, sp) for pid, sp in loaded if sp.visits and "death" not in dict(sp.milestones)]
     living.sort(key=lambda item: item[1].diagnosis_date, reverse=True)
@@ -356,22 +362,28 @@ def _consent(document_id: int, on: date, index: int) -> ConsentIn:
 
 
 def _screen(
-    db: Database, actor: Actor, physician: Actor, pid: int, as_of: datetime | None
+    db: Database,
+    actor: Actor,
+    physician: tuple[Actor, SecretStr],
+    pid: int,
+    as_of: datetime | None,
 ) -> screenings.ScreeningOut:
     """Screen under the ALSUMMIT-like profile; the demo physician accepts every open review."""
     screening = screenings.screen_patient(
         db, actor, pid, ScreeningIn(profile="alsummit_like", as_of=as_of)
     )
     for criterion in screening.open_reviews:
-        review = ReviewIn(criterion_id=criterion, decision="accept", reason=_ACCEPT)
-        screening = screenings.review_criterion(db, physician, screening.id, review)
+        review = ReviewIn(
+            criterion_id=criterion, decision="accept", reason=_ACCEPT, password=physician[1]
+        )
+        screening = screenings.review_criterion(db, physician[0], screening.id, review)
     return screening
 
 
 def _plan(
     db: Database,
     actor: Actor,
-    physician: Actor,
+    physician: tuple[Actor, SecretStr],
     pid: int,
     sp: SyntheticPatient,
     plan: dict[str, object],
@@ -396,9 +408,9 @@ def _plan(
     if screening.status not in PLANNABLE:
         return None
     content = PlanIn.model_validate(plan | {"screening_id": screening.id})
-    made = plans.create_plan(db, physician, pid, content)
-    approval = ApprovalIn(number=made.current_version, version=made.version)
-    return plans.approve_plan(db, physician, made.id, approval)
+    made = plans.create_plan(db, physician[0], pid, content)
+    approval = ApprovalIn(number=made.current_version, version=made.version, password=physician[1])
+    return plans.approve_plan(db, physician[0], made.id, approval)
 
 
 def _adjunct_sessions(db: Database, staff: dict[str, Actor], approved: list[plans.PlanOut]) -> None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from pydantic import SecretStr
+
 from alstrack.config import get_settings
 from alstrack.domain.isbt128 import check_character, flag
 from alstrack.domain.plans import cell_sources
@@ -47,7 +49,9 @@ _LOT_RESULTS: dict[str, Any] = {
 _DOSE_ML = 10.0
 
 
-def load_products(db: Database, staff: dict[str, Actor], approved: list[PlanOut]) -> int:
+def load_products(
+    db: Database, staff: dict[str, Actor], signing: dict[str, SecretStr], approved: list[PlanOut]
+) -> int:
     """Make the demo's products for its approved plans; how many were made."""
     if get_settings().facility_id is None:
         return 0
@@ -55,7 +59,7 @@ def load_products(db: Database, staff: dict[str, Actor], approved: list[PlanOut]
     for number, plan in enumerate(approved, start=1):
         source = cell_sources().get(plan.versions[-1].cell_source.id, field="cell_source")
         if not source.requires_collection:
-            made += _allogeneic(db, staff, plan, donor_code=f"UCD-{number:04}")
+            made += _allogeneic(db, staff, signing, plan, donor_code=f"UCD-{number:04}")
     return made
 
 
@@ -64,7 +68,13 @@ def _step(db: Database, actor: Actor, din: str, name: str, **fields: Any) -> int
     return take_step(db, actor, din, StepIn(step=name, version=version, **fields)).product_version
 
 
-def _allogeneic(db: Database, staff: dict[str, Actor], plan: PlanOut, donor_code: str) -> int:
+def _allogeneic(
+    db: Database,
+    staff: dict[str, Actor],
+    signing: dict[str, SecretStr],
+    plan: PlanOut,
+    donor_code: str,
+) -> int:
     ben, quinn, quentin = staff["ben"], staff["quinn"], staff["quentin"]
     nina, chen = staff["nina"], staff["chen"]
     donor = donors.register_donor(
@@ -73,7 +83,8 @@ def _allogeneic(db: Database, staff: dict[str, Actor], plan: PlanOut, donor_code
     for test in donors.REQUIRED_TESTS:
         data = donors.DonorTestIn(test=test, result="nonreactive", specimen_days_from_recovery=0)
         donor = donors.record_donor_test(db, ben, donor.id, data)
-    donors.determine_eligibility(db, quinn, donor.id, donors.DeterminationIn(version=donor.version))
+    determination = donors.DeterminationIn(version=donor.version, password=signing["quinn"])
+    donors.determine_eligibility(db, quinn, donor.id, determination)
     lot = products.register_lot(
         db,
         ben,
@@ -91,7 +102,7 @@ def _allogeneic(db: Database, staff: dict[str, Actor], plan: PlanOut, donor_code
     _step(db, ben, din, "start_qc")
     for test, value in _LOT_RESULTS.items():
         product_results.enter_result(db, ben, din, product_results.ResultIn(test=test, value=value))
-    _step(db, quentin, din, "release")
+    _step(db, quentin, din, "release", password=signing["quentin"])
     _step(db, ben, din, "place_in_inventory", to_location="Demo LN2 tank 1", temperature_c=-180)
     _step(db, ben, din, "allocate", patient_id=plan.patient_id)
     _step(db, ben, din, "ship_to_clinic", condition="dry shipper", temperature_c=-170)

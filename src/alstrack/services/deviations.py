@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from sqlalchemy.orm import Session
 
 from alstrack.domain.products import FINAL_STATES, State, Step
@@ -20,7 +20,7 @@ from alstrack.errors import Conflict, InvalidInput, NotFound, StepRefused
 from alstrack.services.context import Actor, audited, now, require_reason
 from alstrack.services.fields import Version
 from alstrack.services.product_views import DeviationOut, load_product, present_deviation
-from alstrack.services.signatures import sign
+from alstrack.services.signatures import SIGNING_HELP, confirm, sign
 from alstrack.store import audit
 from alstrack.store.db import Database
 from alstrack.store.models import Deviation, Product, ProductEvent
@@ -45,6 +45,7 @@ class DispositionIn(BaseModel):
     disposition: Disposition
     reason: str
     version: Version = Field(description="The deviation's record `version` as read")
+    password: SecretStr = Field(description=SIGNING_HELP)
 
 
 def open_deviation(db: Database, actor: Actor, din: str, data: DeviationIn) -> DeviationOut:
@@ -97,6 +98,7 @@ def dispose_deviation(
     """QA closes an open deviation with a signed disposition and a reason."""
     actor.require("products.release")
     reason = require_reason(data.reason)
+    confirmed = confirm(db, actor, data.password)
     with db.transaction() as session:
         product = load_product(session, actor, din, lock=True)
         row = session.get(Deviation, deviation_id)
@@ -107,7 +109,13 @@ def dispose_deviation(
             raise StepRefused(f"Deviation {deviation_id} was disposed already ({row.disposition}).")
         at = now()
         signature = sign(
-            session, actor, meaning="approved", entity="deviation", entity_id=row.id, at=at
+            session,
+            actor,
+            confirmed,
+            meaning="approved",
+            entity="deviation",
+            entity_id=row.id,
+            at=at,
         )
         values = {
             "status": "closed",

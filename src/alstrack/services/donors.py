@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,7 +21,7 @@ from alstrack.domain.products.donor_tests import required_donor_tests
 from alstrack.errors import Conflict, InvalidInput, NotFound, StepRefused
 from alstrack.services.context import Actor, audited, not_in_future, now, require_reason, today
 from alstrack.services.fields import Version, WholeNumber
-from alstrack.services.signatures import sign
+from alstrack.services.signatures import SIGNING_HELP, confirm, sign
 from alstrack.store import audit
 from alstrack.store.db import Database
 from alstrack.store.models import Donor, DonorTest
@@ -73,6 +73,7 @@ class DonorTestIn(BaseModel):
 class DeterminationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     version: Version = Field(description="The donor's record `version` as read")
+    password: SecretStr = Field(description=SIGNING_HELP)
 
 
 class DonorTestOut(BaseModel):
@@ -188,6 +189,7 @@ def determine_eligibility(
 ) -> DonorOut:
     """QA determines the donor eligible or ineligible from the DON- rules, and signs it."""
     actor.require("products.release")
+    confirmed = confirm(db, actor, data.password)
     with db.transaction() as session:
         donor = load_donor(session, donor_id, lock=True)
         if donor.eligibility != "pending":
@@ -211,7 +213,13 @@ def determine_eligibility(
                 "reload it and try again."
             ) from None
         signature = sign(
-            session, actor, meaning="determined", entity="donor", entity_id=donor_id, at=at
+            session,
+            actor,
+            confirmed,
+            meaning="determined",
+            entity="donor",
+            entity_id=donor_id,
+            at=at,
         )
         new = {
             "eligibility": eligibility,

@@ -176,7 +176,11 @@ def present_plan(session: Session, plan: TreatmentPlan, actor: Actor) -> PlanOut
         .order_by(CollectionOrder.id)
     )
     versions = [
-        _present_version(row, signature, criteria.get(row.screening_id, []))
+        _present_version(
+            row,
+            present(session, signature) if signature is not None else None,
+            criteria.get(row.screening_id, []),
+        )
         for row, signature in rows
     ]
     current = next(row for row, _ in rows if row.number == plan.current_version)
@@ -268,7 +272,7 @@ def _criteria(session: Session, screening_ids: Iterable[int]) -> dict[int, list[
 
 def _present_version(
     row: TreatmentPlanVersion,
-    signature: ElectronicSignature | None,
+    approval: SignatureOut | None,
     criteria: list[dict[str, object]],
 ) -> PlanVersionOut:
     # Only stored values and today's labels: nothing here is checked against today's catalogues.
@@ -329,5 +333,5 @@ def _present_version(
         reason=row.reason,
         created_by=row.created_by,
         created_at=row.created_at,
-        approval=present(signature) if signature is not None else None,
+        approval=approval,
     )

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -56,7 +56,7 @@ from alstrack.services.plan_checks import (
     version_name,
 )
 from alstrack.services.plan_views import PlanOut, PlanVersionOut, present_plan
-from alstrack.services.signatures import sign
+from alstrack.services.signatures import SIGNING_HELP, confirm, sign
 from alstrack.services.visits import cancel_visits, pending_lead_in, schedule_before_first_dose
 from alstrack.store import audit
 from alstrack.store.db import Database
@@ -146,6 +146,7 @@ class ApprovalIn(BaseModel):
         description="The plan version number approved: the current one (`current_version`)"
     )
     version: Version = Field(description=_RECORD_VERSION)
+    password: SecretStr = Field(description=SIGNING_HELP)
 
 
 class CloseIn(BaseModel):
@@ -248,6 +249,7 @@ def revise_plan(db: Database, actor: Actor, plan_id: int, data: PlanRevisionIn) 
 def approve_plan(db: Database, actor: Actor, plan_id: int, data: ApprovalIn) -> PlanOut:
     """A physician signs the current version 'approved'; an autologous plan orders a collection."""
     actor.require("plans.approve")
+    confirmed = confirm(db, actor, data.password)
     with db.transaction() as session:
         plan, patient = _load(session, actor, plan_id, lock=True)
         if plan.status == "closed":
@@ -269,6 +271,7 @@ def approve_plan(db: Database, actor: Actor, plan_id: int, data: ApprovalIn) -> 
         signature = sign(
             session,
             actor,
+            confirmed,
             meaning="approved",
             entity="treatment_plan",
             entity_id=f"{plan_id}/{current.number}",

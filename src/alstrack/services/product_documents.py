@@ -42,10 +42,10 @@ from alstrack.services.product_views import (
     present_product,
     present_trace,
 )
+from alstrack.services.signatures import present_many
 from alstrack.store.db import Database
 from alstrack.store.models import (
     Administration,
-    ElectronicSignature,
     Product,
     ProductTestResult,
     User,
@@ -276,19 +276,16 @@ def _usernames(session: Session, ids: Iterable[int]) -> dict[int, str]:
 
 
 def _signatures(session: Session, ids: Iterable[int | None]) -> dict[int, SignatureLine]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    rows = session.scalars(select(ElectronicSignature).where(ElectronicSignature.id.in_(wanted)))
     return {
-        s.id: SignatureLine(
+        i: SignatureLine(
             display_name=s.display_name,
             username=s.username,
             role=s.role,
             meaning=s.meaning,
             signed_at=s.signed_at,
+            status=s.status,
         )
-        for s in rows
+        for i, s in present_many(session, ids).items()
     }
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -35,7 +35,7 @@ from alstrack.services.plan_checks import approved_plan
 from alstrack.services.product_results import judge_product, results_entered_by
 from alstrack.services.product_views import StepOut, load_product, present_event
 from alstrack.services.products import donor_of, specification_of
-from alstrack.services.signatures import sign
+from alstrack.services.signatures import SIGNING_HELP, confirm, sign
 from alstrack.store import audit
 from alstrack.store.db import Database
 from alstrack.store.models import (
@@ -99,12 +99,16 @@ class StepIn(BaseModel):
     viable_cells_per_vial: float | None = Field(
         default=None, gt=0, le=1e12, allow_inf_nan=False, description="Recorded with the vials"
     )
+    password: SecretStr | None = Field(
+        default=None, description=f"release and reject are signed: {SIGNING_HELP}"
+    )
 
 
 def take_step(db: Database, actor: Actor, din: str, data: StepIn) -> StepOut:
     """Take one step if the lifecycle allows it; StepRefused says every reason if not."""
     actor.require(_permission(data.step))
     _check_fields(data)
+    confirmed = confirm(db, actor, data.password) if data.step in _SIGNED else None
     with db.transaction() as session:
         product = load_product(session, actor, din, lock=True)
         at = data.at or now()
@@ -127,10 +131,11 @@ def take_step(db: Database, actor: Actor, din: str, data: StepIn) -> StepOut:
             values["chain_of_identity_id"] = chain_for_plan(session, actor, planned[0], entries).id
         update_product(session, product, data.version, values)
         signature_id = None
-        if data.step in _SIGNED:
+        if confirmed is not None:
             signature_id = sign(
                 session,
                 actor,
+                confirmed,
                 meaning=_SIGNED[data.step],  # type: ignore[arg-type]
                 entity="product",
                 entity_id=product.din,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -45,7 +45,7 @@ from alstrack.services.screening_inputs import (
     Input,
     registry_inputs,
 )
-from alstrack.services.signatures import SignatureOut, present, sign
+from alstrack.services.signatures import SIGNING_HELP, SignatureOut, confirm, present, sign
 from alstrack.store import audit
 from alstrack.store.db import Database
 from alstrack.store.models import (
@@ -89,6 +89,7 @@ class ReviewIn(BaseModel):
         description="accept: the finding does not stop treatment; exclude: it does"
     )
     reason: Annotated[str, Field(min_length=1, max_length=4000)]
+    password: SecretStr = Field(description=SIGNING_HELP)
 
 
 class ReviewOut(BaseModel):
@@ -205,6 +206,7 @@ def review_criterion(db: Database, actor: Actor, screening_id: int, data: Review
     reason = data.reason.strip()
     if not reason:
         raise InvalidInput.for_field("reason", "a reason is required")
+    confirmed = confirm(db, actor, data.password)
     with db.transaction() as session:
         row, patient = _load(session, actor, screening_id, lock=True)
         check_decision(row.criteria, data.criterion_id, data.decision)
@@ -229,6 +231,7 @@ def review_criterion(db: Database, actor: Actor, screening_id: int, data: Review
         signature = sign(
             session,
             actor,
+            confirmed,
             meaning="reviewed",
             entity="screening",
             entity_id=f"{screening_id}/{data.criterion_id}",
@@ -425,7 +428,7 @@ def _present(session: Session, row: Screening) -> ScreeningOut:
             decision=review.decision,
             reason=review.reason,
             decided_at=review.decided_at,
-            signature=present(signature),
+            signature=present(session, signature),
         )
         for review, signature in _reviews(session, row.id)
     }

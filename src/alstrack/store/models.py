@@ -279,6 +279,10 @@ class ElectronicSignature(Base):
     entity: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[str] = mapped_column(String(64))
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # SHA-256 of the signature and the content it signs (services/signatures.py): a later
+    # change to that content, or this row copied to another record, no longer matches. None:
+    # signed before signatures were bound to their content (migration 0014).
+    content_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class ScreeningReview(Base):
