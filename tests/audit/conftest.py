@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -25,8 +25,10 @@ _LIFT = {
 
 
 @pytest.fixture
-def tamper(db: Database) -> Callable[..., None]:
-    """Run SQL on audit_log (text or a statement) with its triggers lifted first."""
+def tamper(db: Database) -> Iterator[Callable[..., None]]:
+    """Run SQL on audit_log (text or a statement) with its triggers lifted first; on
+    PostgreSQL they are put back afterwards, as the worker's database serves the next tests
+    (each SQLite test has a fresh file)."""
     lifted: list[bool] = []
 
     def run(statement: str | Executable, params: dict[str, Any] | None = None) -> None:
@@ -37,7 +39,10 @@ def tamper(db: Database) -> Callable[..., None]:
                 lifted.append(True)
             conn.execute(text(statement) if isinstance(statement, str) else statement, params or {})
 
-    return run
+    yield run
+    if lifted and db.dialect == "postgresql":
+        with db.engine.begin() as conn:
+            conn.execute(text("ALTER TABLE audit_log ENABLE TRIGGER USER"))
 
 
 @pytest.fixture
