@@ -143,7 +143,11 @@ def validate_items(
         if isinstance(value, bool) or not isinstance(value, Real):
             errors.append(FieldError(key, f"got {value!r}; give {allowed}, or leave it missing"))
             continue
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer past any float (JSON allows 1 followed by 400 zeros)
+            errors.append(FieldError(key, f"got {value!r}; give {allowed}, or leave it missing"))
+            continue
         if math.isnan(number):
             continue  # NaN is how pandas and numpy mark a blank cell
         if not 0 <= number <= 4 or not (number / step).is_integer():

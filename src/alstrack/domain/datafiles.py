@@ -48,6 +48,10 @@ def parse_model(
     except ValidationError as exc:
         message = explain(exc, data) if explain else describe(exc)
         raise InvalidInput.for_field(where, message) from exc
+    except InvalidInput as exc:
+        # A schema's own check may compute with the file's values (the ENCALS model works its
+        # example) and be refused as a caller's input would be: the fault is the file's.
+        raise InvalidInput.for_field(where, str(exc)) from exc
 
 
 def describe(exc: ValidationError, rename: Callable[[list[Any]], list[Any]] | None = None) -> str:

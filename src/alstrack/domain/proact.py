@@ -66,6 +66,13 @@ FILES: dict[str, tuple[str, ...]] = {
 }
 
 
+# What the cohort tables hold: a subject id of up to 64 characters, without a NUL (PostgreSQL
+# stores none in text); a day offset within a century of the trial's baseline, which no visit
+# of a trial is beyond (and which an INTEGER column holds).
+_SUBJECT_MAX = 64
+_DAYS_MAX = 36_525
+
+
 class RowRefused(Exception):
     """A row that cannot be imported, and why."""
 
@@ -112,6 +119,10 @@ def subject_of(row: Mapping[str, str]) -> str:
     """The subject id (``subject_id`` or ``SubjectID``)."""
     for key in ("subject_id", "SubjectID", "subjectid", "Subject_ID"):
         value = (row.get(key) or "").strip()
+        if "\x00" in value:
+            raise RowRefused(f"{key} holds a NUL character (\\u0000)")
+        if len(value) > _SUBJECT_MAX:
+            raise RowRefused(f"{key} has {len(value)} characters: allowed up to {_SUBJECT_MAX}")
         if value:
             return value
     raise RowRefused("no subject_id")
@@ -246,4 +257,6 @@ def _days(row: Mapping[str, str], name: str, *, required: bool = False) -> int |
         return None
     if not value.is_integer():
         raise RowRefused(f"{name} is {value:g}: day offsets are whole days")
+    if abs(value) > _DAYS_MAX:
+        raise RowRefused(f"{name} is {value:g}: allowed from -{_DAYS_MAX} to {_DAYS_MAX} days")
     return int(value)

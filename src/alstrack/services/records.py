@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from alstrack.domain.registry import Sex
-from alstrack.errors import InvalidInput, NotFound, StepRefused
+from alstrack.errors import FieldError, InvalidInput, NotFound, StepRefused
 from alstrack.services.context import (
     Actor,
     audited,
@@ -25,7 +25,7 @@ from alstrack.services.context import (
     now,
     require_reason,
 )
-from alstrack.services.fields import Version
+from alstrack.services.fields import MAX_INTEGER, Version
 from alstrack.store import audit
 from alstrack.store.bulk import Column, Same, insert_columns, rows_of
 from alstrack.store.db import Database
@@ -154,8 +154,10 @@ def _contexts(session: Session, actor: Actor, patient_ids: set[int]) -> dict[int
     """The contexts of many patients in a few queries; any unseen patient is 'not found'."""
     found: dict[int, PatientContext] = {}
     ordered = sorted(patient_ids)
-    for start in range(0, len(ordered), 500):
-        chunk = ordered[start : start + 500]
+    # An id past what an INTEGER column holds names no patient; PostgreSQL would fail the query.
+    storable = [pid for pid in ordered if 1 <= pid <= MAX_INTEGER]
+    for start in range(0, len(storable), 500):
+        chunk = storable[start : start + 500]
         stmt = _CONTEXT_OF_MANY.where(Patient.id.in_(chunk))
         for row in session.execute(stmt):
             if actor.sees_site(row.site_id):
@@ -258,6 +260,7 @@ def add_many(
         contexts = _contexts(session, actor, set(patient_ids))
         at = now()
         values = _prepared(session, kind, contexts, patient_ids, [data for _, data in items])
+        _refuse_nul(values)
         values.update(
             patient_id=patient_ids, status=Same("current"), entered_by=Same(actor.user_id)
         )
@@ -278,6 +281,22 @@ def add_many(
             username=actor.username,
         )
         return len(items)
+
+
+def _refuse_nul(columns: Mapping[str, Column]) -> None:
+    """An import's text as the API takes it: PostgreSQL stores no NUL in text (SQLite would),
+    and an import does not pass through the API's check (api/text.py)."""
+    for name, column in columns.items():
+        if isinstance(column, Same):
+            continue  # the service's own value
+        texts = [value for value in column if isinstance(value, str)]
+        if "\x00" not in "".join(texts):
+            continue
+        index = next(
+            i for i, value in enumerate(column) if isinstance(value, str) and "\x00" in value
+        )
+        message = "must not contain a NUL character (\\u0000)"
+        raise InvalidInput(f"Record {index + 1}: {name} {message}", [FieldError(name, message)])
 
 
 def _prepared(

@@ -78,6 +78,13 @@ def _at_most(limit: int) -> Callable[[str], str]:
     return fits
 
 
+def _no_nul(value: str) -> str:
+    # YAML spells one "\0"; PostgreSQL cannot store it in text (SQLite would).
+    if "\x00" in value:
+        raise ValueError("must not contain a NUL character (\\u0000)")
+    return value
+
+
 def _iso_date(value: object) -> object:
     # YAML reads an unquoted 2026-05-01 as a date; a quoted one stays text.
     if isinstance(value, date) and not isinstance(value, datetime):
@@ -143,8 +150,10 @@ class Validation(_Frozen):
 
 
 class RuleSetMeta(_Frozen):
-    id: Annotated[str, Field(min_length=1), AfterValidator(_at_most(64))]
-    version: Annotated[str, Field(min_length=1), AfterValidator(_at_most(40))]
+    id: Annotated[str, Field(min_length=1), AfterValidator(_at_most(64)), AfterValidator(_no_nul)]
+    version: Annotated[
+        str, Field(min_length=1), AfterValidator(_at_most(40)), AfterValidator(_no_nul)
+    ]
     date: str | None = None
     default_profile: _ProfileName
     profiles: dict[_ProfileName, Profile]
@@ -269,17 +278,21 @@ class Rule(_Frozen):
         operator = operators if isinstance(operators, str) else None
         if operator is not None and operator in OPERATORS and OPERATORS[operator].combined:
             return value  # a structured threshold, e.g. hours by antithrombotic class
-        unknown = sorted(key for key in value if key not in ruleset.ruleset.profiles)
-        raise ValueError(f"threshold names unknown profiles: {', '.join(unknown)}")
+        raise ValueError(f"threshold names unknown profiles: {_unknown_profiles(value, ruleset)}")
 
 
 def _by_profile(value: Any, profile: str, what: str, ruleset: RuleSet) -> Any:
     if not isinstance(value, dict):
         return value
-    unknown = sorted(key for key in value if key not in ruleset.ruleset.profiles)
+    unknown = _unknown_profiles(value, ruleset)
     if unknown:
-        raise ValueError(f"{what} names unknown profiles: {', '.join(unknown)}")
+        raise ValueError(f"{what} names unknown profiles: {unknown}")
     return value.get(profile, _ABSENT)
+
+
+def _unknown_profiles(value: dict[Any, Any], ruleset: RuleSet) -> str:
+    # A YAML key may be a number or null as well as text.
+    return ", ".join(sorted(str(key) for key in value if key not in ruleset.ruleset.profiles))
 
 
 def _checks(
@@ -386,7 +399,7 @@ class RuleSet(_Frozen):
             try:
                 self._check_rule(rule, seen)
             except ValueError as exc:
-                problems.append(f"rule {rule.id}: {exc}")
+                problems.append(_printable(f"rule {rule.id}: {exc}"))
         if problems:
             raise _RuleProblems(problems)
         return self
@@ -416,6 +429,12 @@ class RuleSet(_Frozen):
                 raise ValueError(f"applies_if {name}: {wanted!r} is not an allowed code")
         for profile in self.ruleset.profiles:
             rule.plan(profile, self)
+
+
+def _printable(text: str) -> str:
+    """``text`` with an unpaired surrogate (YAML spells one "\\ud800") as that escape: pydantic
+    passes a validator's message on as UTF-8, and would fail on the surrogate itself."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class _RuleProblems(ValueError):
