@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -112,6 +113,23 @@ class Settings(BaseSettings):
         le=64,
         description="Threads serving API requests; default 1 on SQLite, 8 on PostgreSQL.",
     )
+
+    workers: int | None = Field(
+        default=None,
+        ge=1,
+        le=64,
+        description="Server processes of `alstrack serve`; default one per CPU core, at most 4.",
+    )
+
+    @property
+    def effective_workers(self) -> int:
+        # Each process answers requests on its own interpreter (its own GIL), so on a machine
+        # with several cores they serve side by side. Nothing is kept in a process that another
+        # would need: sessions, lockouts and the audit chain live in the database, whose write
+        # lock (SQLite's BEGIN IMMEDIATE, PostgreSQL's advisory lock) orders the writers.
+        if self.workers is not None:
+            return self.workers
+        return max(1, min(os.cpu_count() or 1, 4))
 
     @property
     def effective_request_threads(self) -> int:

@@ -9,13 +9,14 @@ the app being imported already.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,12 @@ class Server:
     process: subprocess.Popen[bytes]
     log: Path
 
+    def kill(self) -> None:
+        """SIGKILL every process of the server (the supervisor and its workers), as a power cut
+        would, and wait for the supervisor."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -42,12 +49,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(database_url: str, log: Path, *, threads: int = 8) -> Iterator[Server]:
-    """Serve the API over ``database_url`` until the block ends (or the test kills it)."""
+def serving(
+    database_url: str, log: Path, *, threads: int = 8, workers: int = 2
+) -> Iterator[Server]:
+    """Serve the API over ``database_url`` until the block ends (or the test kills it).
+
+    Two worker processes by default, as `alstrack serve` runs on a machine with two cores or
+    more: they write to the database side by side. The server has a process group of its own."""
     port = free_port()
     env = os.environ | {
         "ALSTRACK_DATABASE_URL": database_url,
         "ALSTRACK_REQUEST_THREADS": str(threads),
+        "ALSTRACK_WORKERS": str(workers),
     }
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -55,6 +68,7 @@ def serving(database_url: str, log: Path, *, threads: int = 8) -> Iterator[Serve
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     server = Server(f"http://127.0.0.1:{port}", process, log)
     try:
@@ -66,8 +80,10 @@ def serving(database_url: str, log: Path, *, threads: int = 8) -> Iterator[Serve
             try:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                process.kill()
+                os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # any worker left behind
 
 
 @contextmanager

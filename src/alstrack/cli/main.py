@@ -51,6 +51,14 @@ app.add_typer(audit_app, name="audit")
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Server processes (ALSTRACK_WORKERS); default one per CPU core, at most 4",
+        ),
+    ] = None,
 ) -> None:
     """Serve the REST API (docs at /docs) on http://127.0.0.1:8000 by default."""
     import uvicorn
@@ -59,10 +67,26 @@ def serve(
 
     settings = Settings()
     db = database()
-    app_ = create_app(settings, db)
+    processes = workers or settings.effective_workers
     url = f"http://{host or settings.host}:{port or settings.port}"
-    console.print(f"alstrack serving on {url} — API docs at {url}/docs")
-    uvicorn.run(app_, host=host or settings.host, port=port or settings.port, log_level="info")
+    console.print(
+        f"alstrack serving on {url} — API docs at {url}/docs "
+        f"({processes} process{'es' if processes > 1 else ''})"
+    )
+    bind_host, bind_port = host or settings.host, port or settings.port
+    if processes == 1:
+        uvicorn.run(create_app(settings, db), host=bind_host, port=bind_port, log_level="info")
+        return
+    db.dispose()
+    # Each worker process builds its own app, and its own database pool, from the same settings.
+    uvicorn.run(
+        "alstrack.api.app:create_app",
+        factory=True,
+        workers=processes,
+        host=bind_host,
+        port=bind_port,
+        log_level="info",
+    )
 
 
 @app.command("demo")
