@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import psycopg
 import pytest
 
 # bench/ sits beside src/ and is not installed; make it importable however pytest is started.
@@ -39,6 +40,25 @@ def test_the_timeline_benchmark_reports_percentiles_for_timeline_and_health() ->
         assert {f"{endpoint}_p50_ms", f"{endpoint}_p95_ms", f"{endpoint}_p99_ms"} <= result.keys()
     assert result["timeline_p50_ms"] <= result["timeline_p99_ms"]
     assert result["assessments"] > 0
+
+
+def test_the_load_benchmark_reports_rates_and_percentiles_and_drops_its_database() -> None:
+    module = bench("bench_load")
+    problem = module.postgres_problem()
+    if problem:
+        pytest.skip(problem)
+    result = module.run(**module.QUICK)
+    for phase in ("timeline", "write"):
+        assert {f"{phase}_requests_per_second", f"{phase}_p50_ms", f"{phase}_p99_ms"} <= set(result)
+        assert result[f"{phase}_p50_ms"] <= result[f"{phase}_p99_ms"]
+    assert result["mixed_timeline_requests_per_second"] > 0
+    assert result["mixed_write_requests_per_second"] > 0
+    assert result["server_processes"] == 4
+    with psycopg.connect(module.conninfo(module.ADMIN_URL)) as conn:
+        left = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (module.database_name(),)
+        ).fetchall()
+    assert left == []
 
 
 def test_the_score_benchmark_reports_its_ratio() -> None:
