@@ -132,7 +132,12 @@ def section(outcome: Outcome) -> str:
     return "\n".join(lines)
 
 
-def document(outcomes: Sequence[Outcome], info: Mapping[str, str], quick: bool) -> str:
+def document(
+    outcomes: Sequence[Outcome],
+    info: Mapping[str, str],
+    quick: bool,
+    not_run: Mapping[str, str] | None = None,
+) -> str:
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# Benchmarks",
@@ -156,6 +161,8 @@ def document(outcomes: Sequence[Outcome], info: Mapping[str, str], quick: bool) 
             verdict = "pass" if t.met(o.result) else "**FAIL**"
             lines.append(f"| {o.name} | {t.describe()} | {_value(o.result[t.key])}{t.unit} "
                          f"| {verdict} |")  # fmt: skip
+    for name, why in (not_run or {}).items():
+        lines.append(f"| {name} | | not run: {why} | **NOT RUN** |")
     lines.append("")
     return "\n".join(lines) + "\n" + "\n".join(section(o) for o in outcomes)
 
@@ -171,21 +178,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     outcomes = []
+    not_run: dict[str, str] = {}
     for name in discover(args.only):
         module = load(name)
         if module is None:
             continue
         print(f"Running {name}{' (quick)' if args.quick else ''}...", file=sys.stderr, flush=True)
-        outcome = run_one(name, module, args.quick)
+        try:
+            outcome = run_one(name, module, args.quick)
+        except Exception as exc:  # one benchmark that cannot run (no PostgreSQL) stops no other
+            not_run[name] = f"{type(exc).__name__}: {exc}"
+            print(f"Could not run {name}: {not_run[name]}", file=sys.stderr, flush=True)
+            continue
         print(section(outcome), flush=True)
         outcomes.append(outcome)
     output = args.output or (None if args.quick else DOCS)
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(document(outcomes, machine(), args.quick))
+        output.write_text(document(outcomes, machine(), args.quick, not_run))
         print(f"Wrote {output}", file=sys.stderr)
     failed = [o.name for o in outcomes for t in o.targets if not t.met(o.result)]
-    return 1 if failed and not args.quick else 0
+    return 1 if (failed or not_run) and not args.quick else 0
 
 
 if __name__ == "__main__":
