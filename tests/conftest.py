@@ -24,7 +24,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from alstrack.api.app import create_app
 from alstrack.config import Settings
-from alstrack.services import auth, patients, records, users
+from alstrack.services import attestations, auth, patients, records, users
 from alstrack.services.assessments import InstrumentAssessmentIn
 from alstrack.services.consent_documents import install_document, template_in
 from alstrack.services.consents import CONSENT, ConsentIn, ConsentOut
@@ -35,7 +35,7 @@ from alstrack.services.users import UserIn
 from alstrack.store.db import Database
 from alstrack.store.migrate import upgrade
 from alstrack.store.models import Base
-from signing_cast import PASSWORD
+from signing_cast import PASSWORD, SECRET
 
 PG_ADMIN_URL = os.environ.get(
     "ALSTRACK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -141,7 +141,8 @@ class Clinic:
         return self.people[username]
 
     def join(self, username: str, display: str, role: str, codes: list[str]) -> Actor:
-        """Add someone to the cast: a user with the cast's password and an API token."""
+        """Add someone to the cast: a user with the cast's password and an API token, who has
+        certified their signatures (21 CFR 11.100(c)) and so may sign."""
         users.create_user(
             self.db,
             self.system,
@@ -150,6 +151,9 @@ class Clinic:
         auth.set_initial_password(self.db, self.system, username, PASSWORD)
         self.tokens[username] = users.issue_token(self.db, self.system, username, "tests")
         self.people[username] = users.authenticate(self.db, self.tokens[username])
+        attestations.attest(
+            self.db, self.people[username], attestations.AttestationIn(password=SECRET)
+        )
         return self.people[username]
 
 

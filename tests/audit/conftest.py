@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
+from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -43,6 +46,32 @@ def tamper(db: Database) -> Iterator[Callable[..., None]]:
     if lifted and db.dialect == "postgresql":
         with db.engine.begin() as conn:
             conn.execute(text("ALTER TABLE audit_log ENABLE TRIGGER USER"))
+
+
+def _migration_0012() -> Any:
+    folder = Path(str(files("alstrack.store") / "migrations" / "versions"))
+    spec = importlib.util.spec_from_file_location("m0012", folder / "0012_audit_hash_chain.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def put_back(db: Database) -> Callable[[], None]:
+    """Put audit_log's triggers back as migration 0012 made them, as an attacker who covers their
+    tracks would after tampering."""
+
+    def run() -> None:
+        with db.engine.begin() as conn:
+            if db.dialect == "postgresql":
+                conn.execute(text("ALTER TABLE audit_log ENABLE TRIGGER USER"))
+            else:
+                for statement in _migration_0012()._SQLITE_TRIGGERS:
+                    conn.execute(text(statement))
+
+    return run
 
 
 @pytest.fixture

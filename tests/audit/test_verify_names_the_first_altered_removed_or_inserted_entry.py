@@ -150,9 +150,12 @@ def test_the_first_of_several_breaks_is_the_one_named(trail, tamper, verify) -> 
     assert (report.broken.kind, report.broken.entry_id) == ("altered", 3)
 
 
-def test_a_removed_tail_is_found_only_against_a_head_kept_elsewhere(trail, tamper, verify) -> None:
+def test_a_removed_tail_is_found_only_against_a_head_kept_elsewhere(
+    trail, tamper, put_back, verify
+) -> None:
     kept = trail[-1].hash
     tamper("DELETE FROM audit_log WHERE id = :id", {"id": trail[-1].id})
+    put_back()  # the attacker covers their tracks
 
     assert verify().intact  # what is left is a whole chain
     report = verify(anchor=kept)
@@ -162,3 +165,26 @@ def test_a_removed_tail_is_found_only_against_a_head_kept_elsewhere(trail, tampe
     assert f"the head given ({kept}) is not in the audit trail's chain" in result.stderr
     earlier = trail[2].hash
     assert verify_command("--head", earlier).exit_code == 0
+
+
+def test_verify_fails_while_a_trigger_that_keeps_the_trail_append_only_is_lifted(
+    trail, tamper, put_back, verify, db
+) -> None:
+    tamper(
+        "SELECT 1"
+    )  # lifts the triggers (SQLite: dropped; PostgreSQL: disabled), changes nothing
+    report = verify()
+    assert report.broken is None
+    assert not report.intact
+    state = "disabled" if db.dialect == "postgresql" else "missing"
+    expected = {
+        "postgresql": ("audit_log_no_update_or_delete", "audit_log_no_truncate"),
+        "sqlite": ("audit_log_no_update", "audit_log_no_delete"),
+    }[db.dialect]
+    assert report.unprotected == tuple(f"trigger {name} is {state}" for name in expected)
+    result = verify_command()
+    assert result.exit_code == 1
+    assert "no longer append-only" in result.stderr
+    assert f"trigger {expected[0]} is {state}" in result.stderr
+    put_back()
+    assert verify_command().exit_code == 0

@@ -195,5 +195,6 @@ def dosed(clinic: Any, pid: int, number: int, source: str, route: str, per_kg: f
         administrations.AdministrationIn(
             version=checked.product_version, route=plan.versions[-1].route,
             cells_administered=plan.versions[-1].dose_cells or 6.4e7, volume_ml=10.0,
+            password=SECRET,
         ),
     )  # fmt: skip

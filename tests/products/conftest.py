@@ -274,7 +274,7 @@ def dose(
         checked = confirm(product.din, "chen")
         data = AdministrationIn(
             version=checked.product_version, route=route, cells_administered=6.1e7,
-            volume_ml=10.0,
+            volume_ml=10.0, password=SECRET,
         )  # fmt: skip
         return administer(clinic.db, clinic["nina"], product.din, data)
 

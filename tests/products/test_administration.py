@@ -23,6 +23,7 @@ from alstrack.services.product_documents import custody_report
 from alstrack.services.products import get_product
 from alstrack.services.visits import patient_visits
 from alstrack.store.models import AuditEntry
+from signing_cast import SECRET
 
 Stored = Callable[[], dict[str, int]]
 
@@ -46,6 +47,7 @@ def _given(checked: Any, **changes: Any) -> AdministrationIn:
         "route": "intrathecal",
         "cells_administered": 6.1e7,
         "volume_ml": 10.0,
+        "password": SECRET,
     } | changes
     return AdministrationIn(**data)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from alstrack.domain.isbt128 import check_character, flag
+from signing_cast import PASSWORD
 
 
 def test_two_checks_and_an_administration_go_through_the_api(
@@ -50,6 +51,7 @@ def test_two_checks_and_an_administration_go_through_the_api(
             "route": "intrathecal",
             "cells_administered": 6e7,
             "volume_ml": 10,
+            "password": PASSWORD,
         },
     )
     assert given.status_code == 201, given.text

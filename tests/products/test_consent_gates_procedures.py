@@ -19,6 +19,7 @@ from alstrack.services.administrations import AdministrationIn, administer
 from alstrack.services.consents import WithdrawalIn, withdraw
 from alstrack.services.products import AutologousIn, register_autologous
 from alstrack.store.models import AuditEntry
+from signing_cast import SECRET
 
 Stored = Callable[[], dict[str, int]]
 
@@ -96,6 +97,7 @@ def test_a_verified_product_is_not_given_once_the_patient_withdraws(
         route="intrathecal",
         cells_administered=6.1e7,
         volume_ml=10.0,
+        password=SECRET,
     )
     before = stored()
     with pytest.raises(StepRefused, match="no valid consent for administration on 2026-11-01"):

@@ -153,14 +153,16 @@ def test_another_sites_user_is_told_not_found_and_a_role_without_products_read_i
         custody_report(clinic.db, clinic["alice"], maria_product.din, fmt="docx")  # type: ignore[arg-type]
 
 
-def test_reading_the_report_and_the_label_stores_nothing(
+def test_reading_the_report_and_the_label_changes_nothing_and_audits_the_two_exports(
     clinic: Any, lot: Callable[..., ProductOut], stored: Stored
 ) -> None:
     product = lot()
     before = stored()
     custody_report(clinic.db, clinic["olga"], product.din, fmt="html")
     product_label(clinic.db, clinic["olga"], product.din, fmt="html")
-    assert stored() == before
+    after = stored()
+    assert after.pop("audit_log") == before.pop("audit_log") + 2
+    assert after == before
 
 
 def test_a_lot_without_a_collection_says_why_it_has_no_turnaround(

@@ -22,6 +22,7 @@ from alstrack.services.visits import (
     record_visit,
 )
 from alstrack.store.models import AuditEntry, ProtocolDeviation
+from signing_cast import SECRET
 
 Stored = Callable[[], dict[str, int]]
 
@@ -35,7 +36,7 @@ def given(clinic: Any, approved: Any, thawed: Any, confirm: Any) -> Any:
     checked = confirm(product.din, "chen")
     data = AdministrationIn(
         version=checked.product_version, route="intrathecal", cells_administered=6.1e7,
-        volume_ml=10.0,
+        volume_ml=10.0, password=SECRET,
     )  # fmt: skip
     return administer(clinic.db, clinic["nina"], product.din, data)
 

@@ -124,7 +124,7 @@ def test_the_first_dose_cancels_the_lead_in_visits_not_made_and_schedules_the_pl
     given = administer(
         clinic.db, clinic["nina"], product.din,
         AdministrationIn(version=checked.product_version, route="intrathecal",
-                         cells_administered=6.1e7, volume_ml=10.0),
+                         cells_administered=6.1e7, volume_ml=10.0, password=SECRET),
     )  # fmt: skip
     assert {v.schedule_id for v in given.follow_up} == {"msc-lead-in"}
     visits = _visits(clinic, maria, date(2026, 11, 21))
@@ -175,7 +175,7 @@ def test_a_first_dose_after_a_lead_in_window_closed_leaves_it_missed_and_records
     administer(
         clinic.db, clinic["nina"], product.din,
         AdministrationIn(version=checked.product_version, route="intravenous",
-                         cells_administered=6.1e7, volume_ml=10.0),
+                         cells_administered=6.1e7, volume_ml=10.0, password=SECRET),
     )  # fmt: skip
     after = _visits(clinic, maria, date(2026, 12, 20))
     assert [after[v].state for v in LEAD_IN] == ["missed", "missed", "cancelled", "cancelled"]

@@ -19,6 +19,7 @@ from alstrack.services.products import (
     patient_products,
     register_autologous,
 )
+from signing_cast import SECRET
 
 Stored = Callable[[], dict[str, int]]
 AUTOLOGOUS_PATH = (
@@ -75,6 +76,7 @@ def test_an_autologous_product_goes_from_its_order_to_administration(
         route="intrathecal",
         cells_administered=dose,
         volume_ml=10.0,
+        password=SECRET,
     )
     administer(clinic.db, clinic["chen"], product.din, given)
     trace = get_product(clinic.db, clinic["alice"], product.din)

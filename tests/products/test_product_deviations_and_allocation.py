@@ -102,6 +102,7 @@ def test_an_open_deviation_blocks_the_administration_of_a_verified_product(
         route="intrathecal",
         cells_administered=6e7,
         volume_ml=10,
+        password=SECRET,
     )
     with pytest.raises(StepRefused, match=r"open deviation \(deviation \d+: temperature"):
         administer(clinic.db, clinic["nina"], product.din, given)

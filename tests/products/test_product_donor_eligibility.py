@@ -37,7 +37,8 @@ def test_a_donor_whose_required_tests_are_nonreactive_in_the_window_is_eligible(
     # A neonatal donor is flagged (test the birth mother), which does not decide by itself.
     assert {c.id: c.result for c in out.criteria}["DON-NEONATE-001"] == "REVIEW"
     with clinic.db.read() as session:
-        [signature] = session.scalars(select(ElectronicSignature)).all()
+        signed = select(ElectronicSignature).where(ElectronicSignature.entity == "donor")
+        [signature] = session.scalars(signed).all()
         [entry] = session.scalars(select(AuditEntry).where(AuditEntry.action == "determine")).all()
     assert (signature.meaning, signature.entity, signature.username) == (
         "determined",

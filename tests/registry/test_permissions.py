@@ -167,13 +167,16 @@ CALLS = {
         c.db, a, adverse_events.ADVERSE_EVENT, p, adverse_events.AdverseEventIn(**_FEVER)
     ),
     "safety.report": lambda c, a, p: _refused_after_the_permission_check(
-        NotFound,
+        SIGNING_REFUSALS,
         lambda: adverse_events.record_report(
             c.db,
             a,
             10**9,
             adverse_events.ReportIn(
-                report="initial", submitted_on=date(2026, 1, 1), submitted_to="Ethics committee"
+                report="initial",
+                submitted_on=date(2026, 1, 1),
+                submitted_to="Ethics committee",
+                password=SECRET,
             ),
         ),
     ),

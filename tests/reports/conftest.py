@@ -20,6 +20,7 @@ from alstrack.services import records
 from alstrack.services.administrations import AdministrationIn, AdministrationOut, administer
 from alstrack.services.adverse_events import ADVERSE_EVENT, AdverseEventIn
 from alstrack.services.assessments import INSTRUMENT_ASSESSMENT
+from signing_cast import SECRET
 
 _PRODUCT_TESTS = Path(__file__).resolve().parent.parent / "products"
 if str(_PRODUCT_TESTS) not in sys.path:
@@ -94,7 +95,7 @@ def dosed(clinic: Any, maria: Any, approved: Any, thawed: Any, confirm: Any, clo
     return administer(
         clinic.db, clinic["nina"], product.din,
         AdministrationIn(version=checked.product_version, route="intrathecal",
-                         cells_administered=6.1e7, volume_ml=10.0),
+                         cells_administered=6.1e7, volume_ml=10.0, password=SECRET),
     )  # fmt: skip
 
 

@@ -45,6 +45,15 @@ def test_the_patient_report_of_another_site_is_not_found_and_needs_a_permission(
     assert api("olga").get("/patients/999999/report.html").status_code == 404
 
 
+def test_the_report_of_a_patient_with_nothing_measured_yet_says_so(api: Any, pat: Any) -> None:
+    for document in ("report.html", "report.pdf"):
+        answer = api("olga").get(f"/patients/{pat.id}/{document}")
+        assert answer.status_code == 200, answer.text
+    page = html_text(api("olga").get(f"/patients/{pat.id}/report.html").text)
+    assert "No dose recorded" in page
+    assert words(CAVEAT) in page
+
+
 def test_the_safety_report_takes_the_cut_off_and_site_and_comes_as_html_or_pdf(
     api: Any, with_events: Any
 ) -> None:

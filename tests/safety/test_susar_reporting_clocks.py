@@ -27,6 +27,7 @@ from alstrack.services.adverse_events import (
     reporting_status,
 )
 from alstrack.services.records import Correction
+from signing_cast import PASSWORD, SECRET
 
 Stored = Callable[[], dict[str, int]]
 AWARE = date(2026, 11, 4)
@@ -152,7 +153,12 @@ def test_reports_are_recorded_against_a_susar_and_show_due_and_overdue_per_site(
     assert reporting_status(clinic.db, clinic["sami"], on=on_day_16) == []
     assert reporting_status(clinic.db, clinic["chen"], on=on_day_16, site_code="SOUTH") == []
     before = stored()
-    sent = ReportIn(report="initial", submitted_on=AWARE + timedelta(days=10), submitted_to="MHRA")
+    sent = ReportIn(
+        report="initial",
+        submitted_on=AWARE + timedelta(days=10),
+        submitted_to="MHRA",
+        password=SECRET,
+    )
     with pytest.raises(StepRefused, match="is not a SUSAR"):
         record_report(clinic.db, clinic["chen"], plain.id, sent)
     with pytest.raises(InvalidInput, match="this SUSAR needs initial only"):
@@ -194,7 +200,12 @@ def test_reports_go_through_the_api(clinic: Any, api: Any, pat: Any) -> None:
     assert made.json()["susar"] is True
     due = chen.get("/safety/reports", params={"on": "2026-11-20", "state": "overdue"})
     assert [r["report"] for r in due.json()] == ["initial"]
-    report = {"report": "initial", "submitted_on": "2026-11-20", "submitted_to": "Ethics committee"}
+    report = {
+        "report": "initial",
+        "submitted_on": "2026-11-20",
+        "submitted_to": "Ethics committee",
+        "password": PASSWORD,
+    }
     sent = chen.post(f"/adverse-events/{made.json()['id']}/reports", json=report)
     assert sent.status_code == 201, sent.text
     late = chen.get("/safety/reports", params={"on": "2026-11-20"}).json()
@@ -237,7 +248,9 @@ def test_a_susar_that_becomes_life_threatening_after_its_initial_report_is_repor
 ) -> None:
     clock.move_to(datetime(2026, 11, 8, 12, tzinfo=UTC), tick=False)
     susar = event(**MENINGITIS)  # aware 4 Nov: initial due 19 Nov
-    initial = ReportIn(report="initial", submitted_on=date(2026, 11, 8), submitted_to="MHRA")
+    initial = ReportIn(
+        report="initial", submitted_on=date(2026, 11, 8), submitted_to="MHRA", password=SECRET
+    )
     record_report(clinic.db, clinic["chen"], susar.id, initial)
     with pytest.raises(InvalidInput, match="this SUSAR needs initial only"):
         record_report(
@@ -295,7 +308,9 @@ def test_a_correction_that_downgrades_a_susar_keeps_its_clock_and_flags_the_repo
     assert (kept.adverse_event_id, kept.report, kept.state, kept.downgraded) == (
         unlikely.id, "initial", "overdue", True,
     )  # fmt: skip
-    sent = ReportIn(report="initial", submitted_on=date(2026, 11, 20), submitted_to="MHRA")
+    sent = ReportIn(
+        report="initial", submitted_on=date(2026, 11, 20), submitted_to="MHRA", password=SECRET
+    )
     record_report(clinic.db, clinic["chen"], unlikely.id, sent)
     [late] = reporting_status(clinic.db, clinic["chen"], on=date(2026, 11, 20))
     assert late.state == "late"
@@ -320,7 +335,9 @@ def test_an_upgrade_on_the_day_the_initial_report_went_needs_a_follow_up_after_i
 ) -> None:
     clock.move_to(datetime(2026, 11, 8, 12, tzinfo=UTC), tick=False)
     susar = event(**MENINGITIS)
-    initial = ReportIn(report="initial", submitted_on=date(2026, 11, 8), submitted_to="MHRA")
+    initial = ReportIn(
+        report="initial", submitted_on=date(2026, 11, 8), submitted_to="MHRA", password=SECRET
+    )
     record_report(clinic.db, clinic["chen"], susar.id, initial)
     worse = _correct(
         clinic, susar.id, susar.version, grade=4,
@@ -345,7 +362,7 @@ def test_an_upgrade_on_the_day_of_awareness_after_the_initial_report_still_needs
 ) -> None:
     today = date(2026, 11, 20)
     susar = event(**(MENINGITIS | {"onset_date": today, "aware_on": today}))
-    initial = ReportIn(report="initial", submitted_on=today, submitted_to="MHRA")
+    initial = ReportIn(report="initial", submitted_on=today, submitted_to="MHRA", password=SECRET)
     record_report(clinic.db, clinic["chen"], susar.id, initial)
     _correct(
         clinic, susar.id, susar.version, grade=4, onset_date=today, aware_on=today,

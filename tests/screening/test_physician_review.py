@@ -113,7 +113,8 @@ def test_a_decision_is_audited_with_its_reason_and_signed(clinic: Any, maria: An
     decide(clinic, screening.id, "INC-PROG-001", "accept")
     with clinic.db.read() as session:
         entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "review")).one()
-        signature = session.scalars(select(ElectronicSignature)).one()
+        signed = select(ElectronicSignature).where(ElectronicSignature.entity == "screening")
+        signature = session.scalars(signed).one()
     assert (entry.username, entry.entity, entry.entity_id) == (
         "chen",
         "screening",

@@ -4,6 +4,7 @@ that end when idle: 21 CFR 11.200/11.300, HIPAA 164.312(a)(2)(iii) and (d)."""
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -95,6 +96,31 @@ def test_five_failed_logins_lock_the_account_with_an_audited_alert(
         "login_failed", "login_failed", "login_failed", "login_failed", "login_failed",
         "lockout", "login_refused_locked",
     ]  # fmt: skip
+
+
+def test_failed_logins_sent_at_once_are_each_counted_and_lock_the_account(
+    clinic: Any, chen_password: str
+) -> None:
+    """Eight wrong passwords at the same moment, as a guessing script sends them: each is
+    counted (the user's row is locked while its attempt is checked), so the fifth locks."""
+    from alstrack.services import auth
+    from alstrack.services.auth import LoginIn
+
+    def guess() -> str:
+        try:
+            auth.login(clinic.db, LoginIn(username="chen", password="a wrong guess, again"))
+        except Exception as exc:  # Unauthenticated, whatever the message
+            return str(exc)
+        return "logged in"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda _: guess(), range(8)))
+    assert "logged in" not in answers
+    actions = _actions(clinic)
+    assert actions.count("lockout") == 1
+    assert actions.count("login_failed") + actions.count("login_refused_locked") == 8
+    with pytest.raises(Exception, match="locked"):
+        auth.login(clinic.db, LoginIn(username="chen", password=chen_password))
 
 
 def test_a_locked_account_opens_again_after_the_lockout_time(

@@ -6,7 +6,7 @@ from datetime import date
 
 from fastapi import APIRouter, status
 
-from alstrack.api.deps import DB, CurrentActor, Id
+from alstrack.api.deps import DB, CurrentActor, Id, needs
 from alstrack.domain.adjuncts import SessionState
 from alstrack.services import adjuncts
 from alstrack.services.adjuncts import (
@@ -24,6 +24,7 @@ router = APIRouter(tags=["adjunct therapies"])
 @router.get(
     "/adjunct-therapies",
     summary="The adjunct therapies in force: the shipped ones and the programme's own",
+    openapi_extra=needs("plans.read"),
 )
 def catalogue(actor: CurrentActor) -> CatalogueOut:
     return adjuncts.catalogue(actor)
@@ -34,6 +35,7 @@ def catalogue(actor: CurrentActor) -> CatalogueOut:
     status_code=status.HTTP_201_CREATED,
     summary="Plan the sessions of one of the plan's therapies, as many and as far apart as "
     "the plan says",
+    openapi_extra=needs("plans.write"),
 )
 def plan_sessions(
     plan_id: Id, data: SessionPlanIn, db: DB, actor: CurrentActor
@@ -44,6 +46,7 @@ def plan_sessions(
 @router.post(
     "/adjunct-sessions/{session_id}/held",
     summary="Record a planned session as held: day, provider, notes",
+    openapi_extra=needs("assessments.write"),
 )
 def record_session(
     session_id: Id, data: SessionHeldIn, db: DB, actor: CurrentActor
@@ -52,7 +55,9 @@ def record_session(
 
 
 @router.post(
-    "/adjunct-sessions/{session_id}/cancel", summary="Cancel a planned session with a reason"
+    "/adjunct-sessions/{session_id}/cancel",
+    summary="Cancel a planned session with a reason",
+    openapi_extra=needs("plans.write"),
 )
 def cancel_session(
     session_id: Id, data: SessionCancelIn, db: DB, actor: CurrentActor
@@ -64,6 +69,7 @@ def cancel_session(
     "/patients/{patient_id}/adjunct-sessions",
     status_code=status.HTTP_201_CREATED,
     summary="Record a session that was not planned, as held",
+    openapi_extra=needs("assessments.write"),
 )
 def add_session(
     patient_id: Id, data: UnplannedSessionIn, db: DB, actor: CurrentActor
@@ -74,6 +80,7 @@ def add_session(
 @router.get(
     "/patients/{patient_id}/adjunct-sessions",
     summary="The patient's adjunct sessions by day, with their state on a day",
+    openapi_extra=needs("plans.read"),
 )
 def patient_sessions(
     patient_id: Id, db: DB, actor: CurrentActor, on: date | None = None
@@ -84,6 +91,7 @@ def patient_sessions(
 @router.get(
     "/adjunct-sessions",
     summary="Adjunct sessions due, overdue (or any state) on a day, per site",
+    openapi_extra=needs("plans.read"),
 )
 def list_sessions(
     db: DB,

@@ -7,7 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from alstrack import __version__
 from alstrack.api import (
@@ -16,8 +19,11 @@ from alstrack.api import (
     bedside,
     cohort,
     consents,
+    deps,
     errors,
     external,
+    headers,
+    logfilter,
     meta,
     patients,
     plans,
@@ -67,6 +73,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         title="alstrack",
         version=__version__,
         description=DESCRIPTION,
+        # Served by the app itself below: FastAPI's own pages load their files from a CDN.
+        docs_url=None,
+        redoc_url=None,
         responses={
             401: {"model": ErrorResponse, "description": "No or bad API token"},
             403: {"model": ErrorResponse, "description": "The role may not do this"},
@@ -80,6 +89,11 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     errors.install(app)
     # Text the database cannot store (a NUL, an unpaired surrogate) is refused before any route.
     app.add_middleware(text.RefuseUnstorableText)
+    # Security headers on every answer, a 500 included (api/headers.py); no identifier or
+    # secret in the logs (api/logfilter.py).
+    headers.install(app)
+    logfilter.install()
+    _serve_docs(app)
     app.include_router(meta.router)
     app.include_router(auth.router)
     app.include_router(sites.router)
@@ -98,4 +112,33 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(reports.router)
     app.include_router(external.router)
     app.include_router(pages.router)
+    # Every route that authenticates declares its permission (api/deps.py), or the app is not built.
+    deps.check_declarations(app)
     return app
+
+
+DOCS_ASSETS = "/docs/assets"
+
+
+def _serve_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs from the files of the pinned swagger-ui-bundle-v2 package, served
+    here: the page loads nothing from elsewhere, and its one inline script is allowed by hash.
+    No ReDoc: FastAPI's page loads it (and Google's fonts) from a CDN, and the packages that ship
+    its file bring Django or a FastAPI wrapper of their own."""
+    app.mount(DOCS_ASSETS, StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+    page = bytes(
+        get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} {app.version} — API docs",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
+            oauth2_redirect_url=None,
+            swagger_ui_parameters={"validatorUrl": None},  # no badge from the online validator
+        ).body
+    )
+    policy = headers.content_security_policy(headers.inline_script_hashes(page))
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> Response:
+        return Response(page, media_type="text/html", headers={"Content-Security-Policy": policy})

@@ -1,4 +1,5 @@
-"""Routes for logging in and out, passwords, users and API tokens (services.auth, users)."""
+"""Routes for logging in and out, passwords, signature attestations, users and API tokens
+(services.auth, attestations, users)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from fastapi import APIRouter, Depends, Path, Response, status
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, ConfigDict, Field
 
-from alstrack.api.deps import DB, CurrentActor, Id, bearer
+from alstrack.api.deps import DB, CurrentActor, Id, bearer, needs
 from alstrack.errors import Unauthenticated
-from alstrack.services import auth, users
+from alstrack.services import attestations, auth, users
+from alstrack.services.attestations import AttestationIn, AttestationOut, AttestationsOut
 from alstrack.services.auth import LoginIn, LoginOut, PasswordChangeIn
 from alstrack.services.users import IssuedTokenOut, TokenIn, TokenOut, UserIn, UserOut
 
@@ -53,13 +55,39 @@ def logout(
     "/auth/password",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Change your own password (the current one is required)",
+    openapi_extra=needs(),
 )
 def change_password(data: PasswordChangeIn, db: DB, actor: CurrentActor) -> Response:
     auth.change_password(db, actor, data)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/users", status_code=status.HTTP_201_CREATED, summary="Create a user (admin)")
+@router.post(
+    "/auth/attestation",
+    status_code=status.HTTP_201_CREATED,
+    summary="Certify that your electronic signatures are legally binding (21 CFR 11.100(c)), "
+    "signed 'certified' with your password: needed once before your first signature",
+    openapi_extra=needs(),
+)
+def attest(data: AttestationIn, db: DB, actor: CurrentActor) -> AttestationOut:
+    return attestations.attest(db, actor, data)
+
+
+@router.get(
+    "/auth/attestation",
+    summary="The attestation text to certify, and your attestations with their signatures",
+    openapi_extra=needs(),
+)
+def my_attestations(db: DB, actor: CurrentActor) -> AttestationsOut:
+    return attestations.my_attestations(db, actor)
+
+
+@router.post(
+    "/users",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a user (admin)",
+    openapi_extra=needs("users.write"),
+)
 def create_user(data: UserIn, db: DB, actor: CurrentActor) -> UserOut:
     return users.create_user(db, actor, data)
 
@@ -67,6 +95,7 @@ def create_user(data: UserIn, db: DB, actor: CurrentActor) -> UserOut:
 @router.post(
     "/users/{username}/password-reset",
     summary="Reset a user's password (admin): a one-time password to choose a new one with",
+    openapi_extra=needs("users.write"),
 )
 def reset_password(username: Username, data: ReasonIn, db: DB, actor: CurrentActor) -> ResetOut:
     return ResetOut(
@@ -79,16 +108,23 @@ def reset_password(username: Username, data: ReasonIn, db: DB, actor: CurrentAct
     "/users/{username}/tokens",
     status_code=status.HTTP_201_CREATED,
     summary="Make an API token (your own; an admin's for anyone): shown once",
+    openapi_extra=needs(),
 )
 def create_token(username: Username, data: TokenIn, db: DB, actor: CurrentActor) -> IssuedTokenOut:
     return users.create_token(db, actor, username, data)
 
 
-@router.get("/users/{username}/tokens", summary="A user's API tokens (never the tokens themselves)")
+@router.get(
+    "/users/{username}/tokens",
+    summary="A user's API tokens (never the tokens themselves)",
+    openapi_extra=needs(),
+)
 def list_tokens(username: Username, db: DB, actor: CurrentActor) -> list[TokenOut]:
     return users.list_tokens(db, actor, username)
 
 
-@router.post("/tokens/{token_id}/revoke", summary="Revoke an API token for good")
+@router.post(
+    "/tokens/{token_id}/revoke", summary="Revoke an API token for good", openapi_extra=needs()
+)
 def revoke_token(token_id: Id, data: ReasonIn, db: DB, actor: CurrentActor) -> TokenOut:
     return users.revoke_token(db, actor, token_id, data.reason)

@@ -7,7 +7,7 @@ from datetime import date
 
 from fastapi import APIRouter, status
 
-from alstrack.api.deps import DB, CurrentActor, Id
+from alstrack.api.deps import DB, CurrentActor, Id, needs
 from alstrack.domain.follow_up import VisitState
 from alstrack.services import administrations, bedside, visits
 from alstrack.services.administrations import AdministrationIn, AdministrationOut
@@ -26,12 +26,17 @@ router = APIRouter(tags=["bedside"])
     "/bedside-checks",
     status_code=status.HTTP_201_CREATED,
     summary="Confirm the patient and the product at the bedside (one of two qualified people)",
+    openapi_extra=needs("products.administer"),
 )
 def check_at_bedside(data: BedsideCheckIn, db: DB, actor: CurrentActor) -> BedsideOut:
     return bedside.check_at_bedside(db, actor, data)
 
 
-@router.get("/products/{din}/bedside-checks", summary="The bedside confirmations of a product")
+@router.get(
+    "/products/{din}/bedside-checks",
+    summary="The bedside confirmations of a product",
+    openapi_extra=needs("products.read"),
+)
 def bedside_checks(din: str, db: DB, actor: CurrentActor) -> BedsideOut:
     return bedside.bedside_checks(db, actor, din)
 
@@ -39,13 +44,19 @@ def bedside_checks(din: str, db: DB, actor: CurrentActor) -> BedsideOut:
 @router.post(
     "/products/{din}/administration",
     status_code=status.HTTP_201_CREATED,
-    summary="Record a verified product as given; schedules the follow-up visits",
+    summary="Record a verified product as given, signed 'administered' by who gave it (their "
+    "password again); schedules the follow-up visits",
+    openapi_extra=needs("products.administer"),
 )
 def administer(din: str, data: AdministrationIn, db: DB, actor: CurrentActor) -> AdministrationOut:
     return administrations.administer(db, actor, din, data)
 
 
-@router.get("/patients/{patient_id}/administrations", summary="Every dose the patient was given")
+@router.get(
+    "/patients/{patient_id}/administrations",
+    summary="Every dose the patient was given",
+    openapi_extra=needs("products.read"),
+)
 def patient_administrations(patient_id: Id, db: DB, actor: CurrentActor) -> list[AdministrationOut]:
     return administrations.patient_administrations(db, actor, patient_id)
 
@@ -53,6 +64,7 @@ def patient_administrations(patient_id: Id, db: DB, actor: CurrentActor) -> list
 @router.get(
     "/patients/{patient_id}/follow-up-visits",
     summary="The patient's follow-up visits by due day, with their state on a day",
+    openapi_extra=needs("plans.read"),
 )
 def patient_visits(
     patient_id: Id, db: DB, actor: CurrentActor, on: date | None = None
@@ -63,6 +75,7 @@ def patient_visits(
 @router.get(
     "/follow-up-visits",
     summary="Visits due, overdue or missed (or any state) on a day, per site",
+    openapi_extra=needs("plans.read"),
 )
 def list_visits(
     db: DB,
@@ -77,6 +90,7 @@ def list_visits(
 @router.post(
     "/follow-up-visits/{visit_id}/visit",
     summary="Record a scheduled visit as made (outside its window: a protocol deviation)",
+    openapi_extra=needs("assessments.write"),
 )
 def record_visit(visit_id: Id, data: VisitIn, db: DB, actor: CurrentActor) -> VisitOut:
     return visits.record_visit(db, actor, visit_id, data)
@@ -86,6 +100,7 @@ def record_visit(visit_id: Id, data: VisitIn, db: DB, actor: CurrentActor) -> Vi
     "/patients/{patient_id}/unscheduled-visits",
     status_code=status.HTTP_201_CREATED,
     summary="Record an unscheduled visit, with why the patient came",
+    openapi_extra=needs("assessments.write"),
 )
 def add_unscheduled_visit(
     patient_id: Id, data: UnscheduledVisitIn, db: DB, actor: CurrentActor
@@ -93,7 +108,11 @@ def add_unscheduled_visit(
     return visits.add_unscheduled_visit(db, actor, patient_id, data)
 
 
-@router.get("/protocol-deviations", summary="Protocol deviations (visits out of window), per site")
+@router.get(
+    "/protocol-deviations",
+    summary="Protocol deviations (visits out of window), per site",
+    openapi_extra=needs("plans.read"),
+)
 def list_protocol_deviations(
     db: DB, actor: CurrentActor, site: str | None = None
 ) -> list[ProtocolDeviationOut]:

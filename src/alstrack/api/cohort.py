@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from alstrack.api.deps import DB, CurrentActor
+from alstrack.api.deps import DB, CurrentActor, needs
 from alstrack.services import cohort_outcomes, cohort_survival
 from alstrack.services.cohort_outcomes import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED, CohortOutcomesOut
 from alstrack.services.cohort_responders import RESPONDER_THRESHOLD
@@ -20,6 +20,7 @@ router = APIRouter(tags=["cohort"])
     "/cohort/survival",
     summary="Event-free survival from onset (Kaplan-Meier, delayed entry) beside the mean "
     "ENCALS-expected curve of the same patients",
+    openapi_extra=needs("assessments.read"),
 )
 def survival(
     db: DB,
@@ -38,6 +39,7 @@ def survival(
     summary="Change of ALSFRS-R slope after the first dose (piecewise mixed model) with Wald, "
     "cluster-robust and bootstrap intervals and a reading; exploratory groups; responders "
     "beside natural history",
+    openapi_extra=needs("assessments.read", "products.read"),
 )
 def outcomes(
     db: DB,

@@ -10,7 +10,7 @@ from datetime import date
 
 from fastapi import APIRouter, status
 
-from alstrack.api.deps import DB, CurrentActor, Id
+from alstrack.api.deps import DB, CurrentActor, Id, needs
 from alstrack.services import consent_documents, consents
 from alstrack.services.consent_documents import DocumentEndIn, DocumentIn, DocumentOut, TemplateOut
 from alstrack.services.consents import ConsentOut, ConsentStatusOut, WithdrawalIn
@@ -18,7 +18,11 @@ from alstrack.services.consents import ConsentOut, ConsentStatusOut, WithdrawalI
 router = APIRouter(tags=["consent"])
 
 
-@router.get("/consent-documents", summary="Every installed consent document version")
+@router.get(
+    "/consent-documents",
+    summary="Every installed consent document version",
+    openapi_extra=needs("patients.read"),
+)
 def list_documents(db: DB, actor: CurrentActor) -> list[DocumentOut]:
     return consent_documents.list_documents(db, actor)
 
@@ -27,6 +31,7 @@ def list_documents(db: DB, actor: CurrentActor) -> list[DocumentOut]:
     "/consent-documents",
     status_code=status.HTTP_201_CREATED,
     summary="Install a version of the consent document (admins; the version name is used once)",
+    openapi_extra=needs("consent_documents.write"),
 )
 def install_document(data: DocumentIn, db: DB, actor: CurrentActor) -> DocumentOut:
     return consent_documents.install_document(db, actor, data)
@@ -35,12 +40,13 @@ def install_document(data: DocumentIn, db: DB, actor: CurrentActor) -> DocumentO
 @router.get(
     "/consent-documents/template",
     summary="The default template shipped with alstrack, to adapt and install (a draft)",
+    openapi_extra=needs("patients.read"),
 )
 def template(actor: CurrentActor) -> TemplateOut:
     return consent_documents.template(actor)
 
 
-@router.get("/consent-documents/{document_id}")
+@router.get("/consent-documents/{document_id}", openapi_extra=needs("patients.read"))
 def get_document(document_id: Id, db: DB, actor: CurrentActor) -> DocumentOut:
     return consent_documents.get_document(db, actor, document_id)
 
@@ -48,6 +54,7 @@ def get_document(document_id: Id, db: DB, actor: CurrentActor) -> DocumentOut:
 @router.post(
     "/consent-documents/{document_id}/end",
     summary="Set the last day a version may be signed (`effective_to`, `version`, `reason`)",
+    openapi_extra=needs("consent_documents.write"),
 )
 def end_document(document_id: Id, data: DocumentEndIn, db: DB, actor: CurrentActor) -> DocumentOut:
     return consent_documents.end_document(db, actor, document_id, data)
@@ -57,6 +64,7 @@ def end_document(document_id: Id, data: DocumentEndIn, db: DB, actor: CurrentAct
     "/consents/{consent_id}/withdrawal",
     summary="The patient withdraws (`withdrawn_on`, `version`, `reason`): no further screening "
     "or procedure; the record is kept",
+    openapi_extra=needs("consents.write"),
 )
 def withdraw(consent_id: Id, data: WithdrawalIn, db: DB, actor: CurrentActor) -> ConsentOut:
     return consents.withdraw(db, actor, consent_id, data)
@@ -65,6 +73,7 @@ def withdraw(consent_id: Id, data: WithdrawalIn, db: DB, actor: CurrentActor) ->
 @router.get(
     "/patients/{patient_id}/consent-status",
     summary="Whether a consent holds for the patient on a day (`on`, default today), and why not",
+    openapi_extra=needs("consents.read"),
 )
 def consent_status(
     patient_id: Id, db: DB, actor: CurrentActor, on: date | None = None

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from alstrack import __version__
-from alstrack.api.deps import CurrentActor
+from alstrack.api.deps import CurrentActor, needs
 from alstrack.domain.instruments import Instrument, builtin_instruments
 
 router = APIRouter(tags=["meta"])
@@ -33,7 +33,7 @@ def health() -> Health:
     return Health(status="ok", version=__version__)
 
 
-@router.get("/me")
+@router.get("/me", openapi_extra=needs())
 def me(actor: CurrentActor) -> Me:
     return Me(
         user_id=actor.user_id,
@@ -45,6 +45,6 @@ def me(actor: CurrentActor) -> Me:
     )
 
 
-@router.get("/instruments")
+@router.get("/instruments", openapi_extra=needs())
 def list_instruments(_actor: CurrentActor) -> list[Instrument]:
     return list(builtin_instruments().values())

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
-from alstrack.api.deps import DB, MAX_ID, CurrentActor, Id, Offset
+from alstrack.api.deps import DB, MAX_ID, CurrentActor, Id, Offset, needs
 from alstrack.config import Settings
 from alstrack.services import audit_trail, outcomes, patients, timeline
 from alstrack.services.audit_trail import AuditEntryOut, AuditFilter
@@ -37,12 +37,16 @@ class PatientPage(BaseModel):
     items: list[PatientOut]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    openapi_extra=needs("patients.write", "identifiers.write"),
+)
 def register_patient(data: PatientIn, db: DB, actor: CurrentActor) -> PatientOut:
     return patients.register_patient(db, actor, data)
 
 
-@router.get("")
+@router.get("", openapi_extra=needs("patients.read"))
 def list_patients(
     db: DB,
     actor: CurrentActor,
@@ -54,37 +58,41 @@ def list_patients(
     return PatientPage(total=total, limit=limit, offset=offset, items=items)
 
 
-@router.get("/{patient_id}")
+@router.get("/{patient_id}", openapi_extra=needs("patients.read"))
 def get_patient(patient_id: Id, db: DB, actor: CurrentActor) -> PatientOut:
     return patients.get_patient(db, actor, patient_id)
 
 
-@router.patch("/{patient_id}")
+@router.patch("/{patient_id}", openapi_extra=needs("patients.write"))
 def update_patient(patient_id: Id, data: PatientUpdate, db: DB, actor: CurrentActor) -> PatientOut:
     return patients.update_patient(db, actor, patient_id, data)
 
 
-@router.get("/{patient_id}/identity")
+@router.get("/{patient_id}/identity", openapi_extra=needs("identifiers.read"))
 def get_identity(patient_id: Id, db: DB, actor: CurrentActor) -> IdentityOut:
     return patients.get_identity(db, actor, patient_id)
 
 
-@router.put("/{patient_id}/identity")
+@router.put("/{patient_id}/identity", openapi_extra=needs("identifiers.write"))
 def set_identity(patient_id: Id, data: IdentityUpdate, db: DB, actor: CurrentActor) -> IdentityOut:
     return patients.set_identity(db, actor, patient_id, data)
 
 
-@router.get("/{patient_id}/history")
+@router.get("/{patient_id}/history", openapi_extra=needs("patients.read"))
 def get_history(patient_id: Id, db: DB, actor: CurrentActor) -> HistoryOut:
     return patients.get_history(db, actor, patient_id)
 
 
-@router.put("/{patient_id}/history")
+@router.put("/{patient_id}/history", openapi_extra=needs("patients.write"))
 def set_history(patient_id: Id, data: HistoryIn, db: DB, actor: CurrentActor) -> HistoryOut:
     return patients.set_history(db, actor, patient_id, data)
 
 
-@router.get("/{patient_id}/timeline", response_model=Timeline)
+@router.get(
+    "/{patient_id}/timeline",
+    response_model=Timeline,
+    openapi_extra=needs("patients.read", "assessments.read"),
+)
 async def get_timeline(patient_id: Id, db: DB, actor: CurrentActor, request: Request) -> Response:
     # The timeline is the most-read page of the API. When requests are served on one thread
     # (SQLite's default, see Settings.effective_request_threads), the event loop builds it itself
@@ -109,6 +117,7 @@ def _timeline_response(db: Database, actor: Actor, patient_id: int) -> Response:
     "/{patient_id}/outcomes",
     summary="Observed beside expected without treatment: slopes with 95% intervals, observed "
     "minus expected at 3, 6 and 12 months, stages, ENCALS survival",
+    openapi_extra=needs("patients.read", "assessments.read"),
 )
 def get_outcomes(patient_id: Id, db: DB, actor: CurrentActor) -> PatientOutcomesOut:
     return outcomes.patient_outcomes(db, actor, patient_id)
@@ -121,6 +130,7 @@ AuditQuery = Annotated[AuditFilter, Query()]
     "/{patient_id}/audit",
     summary="The patient's audit trail in the order written; filter by user, action, entity and "
     "UTC days from/to (both included)",
+    openapi_extra=needs("audit.read"),
 )
 def get_audit(
     patient_id: Id, db: DB, actor: CurrentActor, response: Response, filters: AuditQuery
@@ -135,6 +145,7 @@ def get_audit(
     responses={200: {"content": {"text/csv": {}}, "description": "The CSV, as an attachment"}},
     summary="The patient's audit trail as CSV (same filters), one row an entry with its hashes; "
     "the export is itself audited",
+    openapi_extra=needs("audit.read"),
 )
 def get_audit_csv(patient_id: Id, db: DB, actor: CurrentActor, filters: AuditQuery) -> Response:
     export = audit_trail.export_csv(db, actor, patient_id, filters)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from alstrack.api.deps import DB, CurrentActor, Id
+from alstrack.api.deps import DB, CurrentActor, Id, needs
 from alstrack.services import collection_orders, plans
 from alstrack.services.collection_orders import CancelIn
 from alstrack.services.plan_views import CollectionOrderOut
@@ -19,17 +19,22 @@ router = APIRouter(tags=["plans"])
     status_code=status.HTTP_201_CREATED,
     summary="Draft a plan on the patient's latest screening made for now, dosed by the latest "
     "weight (one active plan per patient)",
+    openapi_extra=needs("plans.write"),
 )
 def create_plan(patient_id: Id, data: PlanIn, db: DB, actor: CurrentActor) -> PlanOut:
     return plans.create_plan(db, actor, patient_id, data)
 
 
-@router.get("/patients/{patient_id}/plans", summary="A patient's treatment plans, newest first")
+@router.get(
+    "/patients/{patient_id}/plans",
+    summary="A patient's treatment plans, newest first",
+    openapi_extra=needs("plans.read"),
+)
 def list_plans(patient_id: Id, db: DB, actor: CurrentActor) -> list[PlanOut]:
     return plans.list_plans(db, actor, patient_id)
 
 
-@router.get("/plans/{plan_id}")
+@router.get("/plans/{plan_id}", openapi_extra=needs("plans.read"))
 def get_plan(plan_id: Id, db: DB, actor: CurrentActor) -> PlanOut:
     return plans.get_plan(db, actor, plan_id)
 
@@ -39,6 +44,7 @@ def get_plan(plan_id: Id, db: DB, actor: CurrentActor) -> PlanOut:
     status_code=status.HTTP_201_CREATED,
     summary="Revise a plan: a new version with a reason (back to draft until approved; open "
     "collection orders are cancelled)",
+    openapi_extra=needs("plans.write"),
 )
 def revise_plan(plan_id: Id, data: PlanRevisionIn, db: DB, actor: CurrentActor) -> PlanOut:
     return plans.revise_plan(db, actor, plan_id, data)
@@ -48,6 +54,7 @@ def revise_plan(plan_id: Id, data: PlanRevisionIn, db: DB, actor: CurrentActor) 
     "/plans/{plan_id}/approval",
     summary="A physician approves the current version (signed 'approved'; an autologous plan "
     "opens a collection order)",
+    openapi_extra=needs("plans.approve"),
 )
 def approve_plan(plan_id: Id, data: ApprovalIn, db: DB, actor: CurrentActor) -> PlanOut:
     return plans.approve_plan(db, actor, plan_id, data)
@@ -56,6 +63,7 @@ def approve_plan(plan_id: Id, data: ApprovalIn, db: DB, actor: CurrentActor) -> 
 @router.post(
     "/plans/{plan_id}/close",
     summary="Close a plan with a reason; its open collection orders are cancelled",
+    openapi_extra=needs("plans.write"),
 )
 def close_plan(plan_id: Id, data: CloseIn, db: DB, actor: CurrentActor) -> PlanOut:
     return plans.close_plan(db, actor, plan_id, data)
@@ -64,6 +72,7 @@ def close_plan(plan_id: Id, data: CloseIn, db: DB, actor: CurrentActor) -> PlanO
 @router.post(
     "/collection-orders/{order_id}/cancel",
     summary="Cancel an open collection order with a reason (kept in the audit trail)",
+    openapi_extra=needs("plans.write"),
 )
 def cancel_collection_order(
     order_id: Id, data: CancelIn, db: DB, actor: CurrentActor

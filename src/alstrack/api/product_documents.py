@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
-from alstrack.api.deps import DB, CurrentActor
+from alstrack.api.deps import DB, CurrentActor, needs
 from alstrack.services import product_documents
 from alstrack.services.product_documents import Document
 
@@ -22,6 +22,7 @@ _PDF: dict[int | str, dict[str, Any]] = {
     "/products/{din}/label.html",
     response_class=HTMLResponse,
     summary="The product's label: bar code, DIN with its boxed check character, expiry (UTC)",
+    openapi_extra=needs("products.read"),
 )
 def label_html(din: str, db: DB, actor: CurrentActor) -> Response:
     return _respond(product_documents.product_label(db, actor, din, fmt="html"))
@@ -32,6 +33,7 @@ def label_html(din: str, db: DB, actor: CurrentActor) -> Response:
     response_class=Response,
     responses=_PDF,
     summary="The product's label as a PDF the size of the label",
+    openapi_extra=needs("products.read"),
 )
 def label_pdf(din: str, db: DB, actor: CurrentActor) -> Response:
     return _respond(product_documents.product_label(db, actor, din, fmt="pdf"))
@@ -41,6 +43,7 @@ def label_pdf(din: str, db: DB, actor: CurrentActor) -> Response:
     "/products/{din}/custody-report.html",
     response_class=HTMLResponse,
     summary="The chain-of-custody report: every event, QC judgements, deviations, turnaround",
+    openapi_extra=needs("products.read"),
 )
 def custody_report_html(din: str, db: DB, actor: CurrentActor) -> Response:
     return _respond(product_documents.custody_report(db, actor, din, fmt="html"))
@@ -51,6 +54,7 @@ def custody_report_html(din: str, db: DB, actor: CurrentActor) -> Response:
     response_class=Response,
     responses=_PDF,
     summary="The chain-of-custody report as an A4 PDF",
+    openapi_extra=needs("products.read"),
 )
 def custody_report_pdf(din: str, db: DB, actor: CurrentActor) -> Response:
     return _respond(product_documents.custody_report(db, actor, din, fmt="pdf"))

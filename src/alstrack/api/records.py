@@ -8,7 +8,7 @@ from typing import Any, get_type_hints
 
 from fastapi import APIRouter, FastAPI, status
 
-from alstrack.api.deps import DB, CurrentActor, Id
+from alstrack.api.deps import DB, CurrentActor, Id, needs
 from alstrack.services import records
 from alstrack.services.adverse_events import ADVERSE_EVENT
 from alstrack.services.assessments import BODY_MEASUREMENT, INSTRUMENT_ASSESSMENT, SPIROMETRY
@@ -36,12 +36,14 @@ def _router(collection: str, kind: RecordKind[Any, Any]) -> APIRouter:
     body_model: Any = kind.input_model
     correction_model: Any = Correction[body_model]
     out_model: Any = _output_model(kind)
+    reads, writes = needs(kind.permission_read), needs(kind.permission_write)
 
     @router.post(
         f"/patients/{{patient_id}}/{collection}",
         status_code=status.HTTP_201_CREATED,
         response_model=out_model,
         summary=f"Record a {kind.name.replace('_', ' ')}",
+        openapi_extra=writes,
     )
     def add(patient_id: Id, data: body_model, db: DB, actor: CurrentActor) -> Any:
         return records.add(db, actor, kind, patient_id, data)
@@ -50,13 +52,14 @@ def _router(collection: str, kind: RecordKind[Any, Any]) -> APIRouter:
         f"/patients/{{patient_id}}/{collection}",
         response_model=list[out_model],
         summary=f"List a patient's {collection.replace('-', ' ')}",
+        openapi_extra=reads,
     )
     def list_(patient_id: Id, db: DB, actor: CurrentActor, include_history: bool = False) -> Any:
         return records.list_for_patient(
             db, actor, kind, patient_id, include_history=include_history
         )
 
-    @router.get(f"/{collection}/{{record_id}}", response_model=out_model)
+    @router.get(f"/{collection}/{{record_id}}", response_model=out_model, openapi_extra=reads)
     def get(record_id: Id, db: DB, actor: CurrentActor) -> Any:
         return records.get(db, actor, kind, record_id)
 
@@ -65,6 +68,7 @@ def _router(collection: str, kind: RecordKind[Any, Any]) -> APIRouter:
         status_code=status.HTTP_201_CREATED,
         response_model=out_model,
         summary="Correct: a new record supersedes this one",
+        openapi_extra=writes,
     )
     def correct(record_id: Id, data: correction_model, db: DB, actor: CurrentActor) -> Any:
         return records.correct(db, actor, kind, record_id, data)
@@ -73,6 +77,7 @@ def _router(collection: str, kind: RecordKind[Any, Any]) -> APIRouter:
         f"/{collection}/{{record_id}}/void",
         response_model=out_model,
         summary="Mark as entered in error (kept, never deleted)",
+        openapi_extra=writes,
     )
     def void(record_id: Id, data: Void, db: DB, actor: CurrentActor) -> Any:
         return records.void(db, actor, kind, record_id, data)

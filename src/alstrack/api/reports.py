@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
-from alstrack.api.deps import DB, CurrentActor, Id
+from alstrack.api.deps import DB, CurrentActor, Id, needs
 from alstrack.services.cohort_documents import cohort_report
 from alstrack.services.cohort_outcomes import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
 from alstrack.services.cohort_responders import RESPONDER_THRESHOLD
@@ -30,6 +30,7 @@ _PDF: dict[int | str, dict[str, Any]] = {
     "/patients/{patient_id}/report.html",
     response_class=HTMLResponse,
     summary="The patient's progress report: observed beside expected without treatment, plotted",
+    openapi_extra=needs("patients.read", "assessments.read"),
 )
 def patient_report_html(patient_id: Id, db: DB, actor: CurrentActor) -> Response:
     return _respond(patient_report(db, actor, patient_id, fmt="html"))
@@ -40,6 +41,7 @@ def patient_report_html(patient_id: Id, db: DB, actor: CurrentActor) -> Response
     response_class=Response,
     responses=_PDF,
     summary="The patient's progress report as an A4 PDF",
+    openapi_extra=needs("patients.read", "assessments.read"),
 )
 def patient_report_pdf(patient_id: Id, db: DB, actor: CurrentActor) -> Response:
     return _respond(patient_report(db, actor, patient_id, fmt="pdf"))
@@ -50,6 +52,7 @@ def patient_report_pdf(patient_id: Id, db: DB, actor: CurrentActor) -> Response:
     response_class=HTMLResponse,
     summary="The safety report: by route and cell source with exact intervals, every serious "
     "event listed",
+    openapi_extra=needs("safety.read"),
 )
 def safety_report_html(
     db: DB, actor: CurrentActor, on: date | None = None, site: str | None = None
@@ -62,6 +65,7 @@ def safety_report_html(
     response_class=Response,
     responses=_PDF,
     summary="The safety report as an A4 PDF",
+    openapi_extra=needs("safety.read"),
 )
 def safety_report_pdf(
     db: DB, actor: CurrentActor, on: date | None = None, site: str | None = None
@@ -88,6 +92,7 @@ External = Annotated[
     summary="The cohort outcomes report: change of ALSFRS-R slope with its intervals and "
     "reading (or why none), exploratory groups, responders, event-free survival beside the "
     "ENCALS expectation, safety counts with every serious event; plotted",
+    openapi_extra=needs("assessments.read", "products.read", "safety.read"),
 )
 def cohort_report_html(
     db: DB,
@@ -109,6 +114,7 @@ def cohort_report_html(
     response_class=Response,
     responses=_PDF,
     summary="The cohort outcomes report as an A4 landscape PDF",
+    openapi_extra=needs("assessments.read", "products.read", "safety.read"),
 )
 def cohort_report_pdf(
     db: DB,

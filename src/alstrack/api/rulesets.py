@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from alstrack.api.deps import DB, CurrentActor
+from alstrack.api.deps import DB, CurrentActor, needs
 from alstrack.services import rulesets
 from alstrack.services.ruleset_views import ActiveRuleSetOut, RuleSetVersionOut
 
 router = APIRouter(prefix="/rulesets", tags=["rulesets"])
 
 
-@router.get("")
+@router.get("", openapi_extra=needs("rules.write", "screenings.read", any_of=True))
 def list_versions(db: DB, actor: CurrentActor) -> list[RuleSetVersionOut]:
     """Every stored rule set version, newest first; `active` marks the one screenings use.
 
@@ -21,7 +21,7 @@ def list_versions(db: DB, actor: CurrentActor) -> list[RuleSetVersionOut]:
     return rulesets.list_versions(db, actor)
 
 
-@router.get("/active")
+@router.get("/active", openapi_extra=needs("rules.write", "screenings.read", any_of=True))
 def active_ruleset(db: DB, actor: CurrentActor) -> ActiveRuleSetOut:
     """The rule set screenings use now: its data elements (type, unit, codes, range), profiles,
     sources and rules, each rule with the data elements, operators and thresholds every profile

@@ -11,7 +11,7 @@ from typing import Literal
 
 from fastapi import APIRouter, status
 
-from alstrack.api.deps import DB, CurrentActor, Id
+from alstrack.api.deps import DB, CurrentActor, Id, needs
 from alstrack.services import adverse_events
 from alstrack.services import safety_report as safety_reports
 from alstrack.services.adverse_events import AdverseEventOut, ReportDueOut, ReportIn, ReportOut
@@ -23,7 +23,9 @@ router = APIRouter(tags=["safety"])
 @router.post(
     "/adverse-events/{event_id}/reports",
     status_code=status.HTTP_201_CREATED,
-    summary="Record an expedited report of a SUSAR as submitted",
+    summary="Record an expedited report of a SUSAR as submitted, signed 'reported' (the "
+    "reporter's password again)",
+    openapi_extra=needs("safety.report"),
 )
 def record_report(event_id: Id, data: ReportIn, db: DB, actor: CurrentActor) -> ReportOut:
     return adverse_events.record_report(db, actor, event_id, data)
@@ -32,6 +34,7 @@ def record_report(event_id: Id, data: ReportIn, db: DB, actor: CurrentActor) -> 
 @router.get(
     "/safety/reports",
     summary="Expedited reports of SUSARs: due, overdue, on time or late on a day, per site",
+    openapi_extra=needs("safety.read"),
 )
 def reporting_status(
     db: DB,
@@ -46,6 +49,7 @@ def reporting_status(
 @router.get(
     "/safety/adverse-events",
     summary="Current adverse events by onset: per product (din), per route, or unresolved",
+    openapi_extra=needs("safety.read"),
 )
 def list_adverse_events(
     db: DB,
@@ -63,6 +67,7 @@ def list_adverse_events(
     "/safety/report",
     summary="Adverse events of treated patients by route and cell source, with exact 95% "
     "intervals; every serious event listed",
+    openapi_extra=needs("safety.read"),
 )
 def safety_report(
     db: DB, actor: CurrentActor, on: date | None = None, site: str | None = None

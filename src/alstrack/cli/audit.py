@@ -34,7 +34,8 @@ def verify_command(
 
     Exit 0 when it holds, printing how many entries were verified and the head (the last
     entry's id and hash: keep it elsewhere and pass it to a later run with --head). Exit 1
-    naming the first entry altered, removed or inserted.
+    naming the first entry altered, removed or inserted, or the append-only trigger that is
+    missing or disabled.
     """
     db = database()
     try:
@@ -54,6 +55,16 @@ def verify_command(
             f"error: the head given ({head}) is not in the audit trail's chain: entries were "
             f"removed from its end, or the chain was rewritten ({report.verified} entries "
             "verified).",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(1)
+    if report.unprotected:
+        err_console.print(
+            f"error: the chain holds ({report.verified} entries verified, head: "
+            f"{report.head_id} {report.head_hash}), but the audit trail is no longer "
+            f"append-only: {'; '.join(report.unprotected)}. Until migration 0012's triggers "
+            "are back (docs/audit.md), a change to an entry would not be refused.",
             highlight=False,
             soft_wrap=True,
         )

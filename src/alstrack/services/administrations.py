@@ -3,7 +3,8 @@
 Only a product two people verified at the bedside is administered (the lifecycle's administer
 step: no open deviation, not expired, this patient, endotoxin of the dose given within the
 route's K × weight). The record keeps route, cells, volume, time, both verifiers, who gave it
-and the dose number under the plan, and schedules the visits of the plan's follow-up schedule
+and the dose number under the plan, signed 'administered' by who gave it (their password again,
+services/signatures.py), and schedules the visits of the plan's follow-up schedule
 (domain/follow_up.py) from the clinical day of the administration; the first dose cancels the
 lead-in visits not yet made.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -23,11 +24,19 @@ from alstrack.errors import InvalidInput, StepRefused
 from alstrack.services.bedside import confirmations, dose_endotoxin
 from alstrack.services.consents import require_consent
 from alstrack.services.context import Actor, audited, clinic_day, load_patient, now, today
-from alstrack.services.fields import Version
+from alstrack.services.fields import Number, Version
 from alstrack.services.plan_checks import approved_plan
 from alstrack.services.product_steps import open_deviations, update_product
 from alstrack.services.product_views import load_product
 from alstrack.services.products import specification_of
+from alstrack.services.signatures import (
+    SIGNING_HELP,
+    SignatureOut,
+    confirm,
+    present,
+    present_many,
+    sign,
+)
 from alstrack.services.visits import (
     VisitOut,
     present_visit,
@@ -63,10 +72,11 @@ class AdministrationIn(BaseModel):
     route: Annotated[str, Field(min_length=1, max_length=16)] = Field(
         description="The route it was given by: the approved plan's route"
     )
-    cells_administered: float = Field(gt=0, le=1e12, allow_inf_nan=False)
-    volume_ml: float = Field(gt=0, le=1000, allow_inf_nan=False)
+    cells_administered: Number = Field(gt=0, le=1e12, allow_inf_nan=False)
+    volume_ml: Number = Field(gt=0, le=1000, allow_inf_nan=False)
     at: AwareDatetime | None = None
     note: Annotated[str, Field(max_length=2000)] | None = None
+    password: SecretStr = Field(description=SIGNING_HELP)
 
 
 class AdministrationOut(BaseModel):
@@ -88,12 +98,18 @@ class AdministrationOut(BaseModel):
     note: str | None
     event_id: int
     recorded_at: datetime
+    signature: SignatureOut | None = Field(
+        description="Who gave it, signed 'administered' (null: recorded before administrations "
+        "were signed)"
+    )
     follow_up: list[VisitOut]
 
 
 def administer(db: Database, actor: Actor, din: str, data: AdministrationIn) -> AdministrationOut:
-    """Record a verified product as given and schedule its follow-up; refused with every reason."""
+    """Record a verified product as given, signed 'administered' by who gave it, and schedule
+    its follow-up; refused with every reason."""
     actor.require("products.administer")
+    confirmed = confirm(db, actor, data.password)
     with db.transaction() as session:
         product = load_product(session, actor, din, lock=True)
         if product.patient_id is None:
@@ -179,12 +195,25 @@ def administer(db: Database, actor: Actor, din: str, data: AdministrationIn) -> 
         )
         session.add(row)
         session.flush()
+        signature = sign(
+            session,
+            actor,
+            confirmed,
+            meaning="administered",
+            entity="administration",
+            entity_id=row.id,
+            at=recorded,
+        )
+        row.signature_id = signature.id
         visits, scheduled = schedule_after_dose(
             session, actor, patient, row, version.follow_up_schedule
         )
         audit.record(session, _entries(actor, product, patient, row, before, recorded) + scheduled)
         shown = [present_visit(v, patient, site_code_of(session, patient), today()) for v in visits]
-        return _present(row, product.din, version.administrations, version.dose_cells, shown)
+        signed = present(session, signature)
+        return _present(
+            row, product.din, version.administrations, version.dose_cells, shown, signed
+        )
 
 
 def patient_administrations(db: Database, actor: Actor, patient_id: int) -> list[AdministrationOut]:
@@ -197,6 +226,7 @@ def patient_administrations(db: Database, actor: Actor, patient_id: int) -> list
             .where(Administration.patient_id == patient_id)
             .order_by(Administration.at, Administration.id)
         ).all()
+        signatures = present_many(session, (row.signature_id for row in rows))
         out = []
         for row in rows:
             product = session.get_one(Product, row.product_id)
@@ -211,8 +241,11 @@ def patient_administrations(db: Database, actor: Actor, patient_id: int) -> list
             patient = session.get_one(Patient, row.patient_id)
             code = site_code_of(session, patient)
             shown = [present_visit(v, patient, code, today()) for v in visits]
+            signed = signatures.get(row.signature_id) if row.signature_id else None
             out.append(
-                _present(row, product.din, version.administrations, version.dose_cells, shown)
+                _present(
+                    row, product.din, version.administrations, version.dose_cells, shown, signed
+                )
             )
         return out
 
@@ -287,8 +320,9 @@ def _entries(
             "given_by",
             "note",
             "event_id",
+            "signature_id",
         )
-    }
+    } | {"meaning": "administered"}
     return [
         audited(
             actor,
@@ -318,6 +352,7 @@ def _present(
     planned: int,
     dose_cells: float | None,
     visits: list[VisitOut],
+    signature: SignatureOut | None,
 ) -> AdministrationOut:
     return AdministrationOut(
         id=row.id,
@@ -338,5 +373,6 @@ def _present(
         note=row.note,
         event_id=row.event_id,
         recorded_at=row.recorded_at,
+        signature=signature,
         follow_up=visits,
     )

@@ -5,7 +5,8 @@ superseding with a reason (how it is followed: a later grade, the resolution, th
 voided if entered in error, every change audited. Grade and seriousness are separate axes;
 relatedness is recorded to the procedure and to the product. A death is recorded both as the
 outcome and as the death milestone: a fatal outcome needs the milestone on the same day.
-A SUSAR's expedited reports (domain/safety.py) are recorded as submitted; ``reporting_status``
+A SUSAR's expedited reports (domain/safety.py) are recorded as submitted, each signed 'reported'
+by who records it (their password again, services/signatures.py); ``reporting_status``
 shows, per site, what is due, when, and what is overdue.
 """
 
@@ -15,7 +16,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -46,6 +47,7 @@ from alstrack.services.context import (
 )
 from alstrack.services.fields import RecordId, WholeNumber
 from alstrack.services.records import PatientContext, RecordKind, patient_context
+from alstrack.services.signatures import SIGNING_HELP, SignatureOut, confirm, present, sign
 from alstrack.services.sites import check_site_code
 from alstrack.store import audit
 from alstrack.store.db import Database
@@ -134,6 +136,7 @@ class ReportIn(BaseModel):
     submitted_on: date
     submitted_to: _Text = Field(description="The regulator or ethics committee it went to")
     reference: Annotated[str, Field(max_length=100)] | None = None
+    password: SecretStr = Field(description=SIGNING_HELP)
 
 
 class ReportOut(BaseModel):
@@ -146,6 +149,10 @@ class ReportOut(BaseModel):
     reference: str | None
     recorded_by: int
     recorded_at: datetime
+    signature: SignatureOut | None = Field(
+        description="Who recorded it, signed 'reported': the report and the adverse-event "
+        "record it reported (null: recorded before reports were signed)"
+    )
 
 
 class ReportDueOut(BaseModel):
@@ -274,8 +281,10 @@ ADVERSE_EVENT: RecordKind[AdverseEventIn, AdverseEventOut] = RecordKind(
 
 
 def record_report(db: Database, actor: Actor, event_id: int, data: ReportIn) -> ReportOut:
-    """Record an expedited report of a SUSAR as submitted (who recorded it, audited)."""
+    """Record an expedited report of a SUSAR as submitted, signed 'reported' by who records it
+    (audited)."""
     actor.require("safety.report")
+    confirmed = confirm(db, actor, data.password)
     with db.transaction() as session:
         row = _current(session, actor, event_id)
         facts = _facts(row)
@@ -323,6 +332,16 @@ def record_report(db: Database, actor: Actor, event_id: int, data: ReportIn) -> 
         )
         session.add(report)
         session.flush()
+        signature = sign(
+            session,
+            actor,
+            confirmed,
+            meaning="reported",
+            entity="safety_report",
+            entity_id=report.id,
+            at=at,
+        )
+        report.signature_id = signature.id
         entry = audited(
             actor,
             at=at,
@@ -330,10 +349,22 @@ def record_report(db: Database, actor: Actor, event_id: int, data: ReportIn) -> 
             entity="adverse_event",
             entity_id=row.id,
             patient_id=row.patient_id,
-            new=data.model_dump() | {"safety_report_id": report.id},
+            new=data.model_dump(exclude={"password"})
+            | {"safety_report_id": report.id, "signature_id": signature.id, "meaning": "reported"},
         )
         audit.record(session, [entry])
-        return ReportOut.model_validate(report, from_attributes=True)
+        return ReportOut(
+            id=report.id,
+            adverse_event_id=report.adverse_event_id,
+            patient_id=report.patient_id,
+            report=report.report,
+            submitted_on=report.submitted_on,
+            submitted_to=report.submitted_to,
+            reference=report.reference,
+            recorded_by=report.recorded_by,
+            recorded_at=report.recorded_at,
+            signature=present(session, signature),
+        )
 
 
 def reporting_status(

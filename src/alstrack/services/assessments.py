@@ -18,6 +18,7 @@ from alstrack.domain.instruments import builtin_instruments
 from alstrack.domain.registry import SpirometryPosition
 from alstrack.errors import InvalidInput
 from alstrack.services.context import not_in_future, today
+from alstrack.services.fields import Number
 from alstrack.services.records import PatientContext, RecordKind
 from alstrack.store.bulk import Column, Same
 from alstrack.store.models import BodyMeasurement, InstrumentAssessment, SpirometryTest
@@ -332,9 +333,9 @@ class SpirometryIn(BaseModel):
     assessed_on: date
     assessed_by: Rater
     position: SpirometryPosition = "upright"
-    fvc_l: Annotated[float, Field(gt=0, le=10)] | None = None
-    svc_l: Annotated[float, Field(gt=0, le=10)] | None = None
-    height_cm: Annotated[float, Field(gt=0)] | None = Field(
+    fvc_l: Annotated[Number, Field(gt=0, le=10)] | None = None
+    svc_l: Annotated[Number, Field(gt=0, le=10)] | None = None
+    height_cm: Annotated[Number, Field(gt=0)] | None = Field(
         default=None, description="Height at the test; the latest recorded height if left out."
     )
     equation: str | None = Field(default=None, description="GLI-2012 or GLI-Global (the default)")
@@ -454,8 +455,8 @@ class BodyMeasurementIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     assessed_on: date
     assessed_by: Rater
-    weight_kg: float | None = None
-    height_cm: float | None = None
+    weight_kg: Number | None = None
+    height_cm: Number | None = None
 
 
 class BodyMeasurementOut(RecordMeta):

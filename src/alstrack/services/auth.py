@@ -150,7 +150,16 @@ def _security_entry(user: User, at: datetime, action: str, **details: Any) -> di
 
 
 def _user_named(session: Session, username: str) -> User | None:
-    return session.scalars(select(User).where(User.username == username)).one_or_none()
+    """The user, their row locked until the transaction ends: attempts at the same account one
+    after another, so that failures at once are each counted (PostgreSQL; SQLite's transaction
+    holds the database's write lock from its start)."""
+    stmt = select(User).where(User.username == username).with_for_update()
+    return session.scalars(stmt).one_or_none()
+
+
+def _user_locked(session: Session, user_id: int) -> User:
+    """The acting user, locked like `_user_named`: a password check that fails counts."""
+    return session.get_one(User, user_id, with_for_update=True)
 
 
 def login(db: Database, data: LoginIn) -> LoginOut:
@@ -351,7 +360,7 @@ def change_password(db: Database, actor: Actor, data: PasswordChangeIn) -> None:
     at = now()
     wrong = False
     with db.transaction() as session:
-        user = session.get_one(User, actor.user_id)
+        user = _user_locked(session, actor.user_id)
         if not _verify(user.password_hash, data.current_password):
             _count_failure(session, user, at)
             wrong = True
@@ -438,7 +447,7 @@ def confirm_password(db: Database, actor: Actor, password: str) -> None:
     at = now()
     locked = wrong = False
     with db.transaction() as session:
-        user = session.get_one(User, actor.user_id)
+        user = _user_locked(session, actor.user_id)
         if user.locked_until is not None and user.locked_until > at:
             locked = True
         elif not _verify(user.password_hash, password):

@@ -40,6 +40,7 @@ from alstrack.domain.products.lifecycle import BEDSIDE_VERIFIERS
 from alstrack.errors import AlstrackError, InvalidInput, NotFound, StepRefused
 from alstrack.services.consents import consent_problem
 from alstrack.services.context import Actor, audited, clinic_day, load_patient, now
+from alstrack.services.fields import Number
 from alstrack.services.plan_checks import approved_plan, by_lumbar_puncture
 from alstrack.services.product_steps import open_deviations
 from alstrack.services.product_views import load_product
@@ -81,7 +82,7 @@ class BedsideCheckIn(BaseModel):
         "70), or typed with its check character (G1234 26 000001 K)"
     )
     din_entry: Entry = Field(description="scanned or typed")
-    dose_volume_ml: float = Field(
+    dose_volume_ml: Number = Field(
         gt=0, le=1000, allow_inf_nan=False, description="The volume to be given, in mL"
     )
 

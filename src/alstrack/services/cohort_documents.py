@@ -51,6 +51,7 @@ from alstrack.services.cohort_responders import RespondersOut, responders
 from alstrack.services.cohort_survival import CohortSurvivalOut, PointOut, event_free_survival
 from alstrack.services.context import Actor, clinic_day, now
 from alstrack.services.documents import Document, Format, check_format, document
+from alstrack.services.exports import record_export
 from alstrack.services.external_cohorts import list_cohorts
 from alstrack.services.external_comparison import ExternalComparisonOut, compare_with_external
 from alstrack.services.safety_documents import _counts_synthetic, _group, _source
@@ -141,7 +142,13 @@ def cohort_report(
         software=software,
     )
     scope = f"-{site_code}" if site_code else ""
-    return document(cohort_report_html(view), fmt, f"cohort-report{scope}-{cut_off.isoformat()}")
+    doc = document(cohort_report_html(view), fmt, f"cohort-report{scope}-{cut_off.isoformat()}")
+    covered = {
+        "cut_off": cut_off,
+        "site": site_code or "every site the user sees",
+        "external_cohort": external_cohort,
+    }
+    return record_export(db, actor, doc, kind="cohort_report", scope=covered)
 
 
 def _outcomes(

@@ -17,6 +17,7 @@ from alstrack.domain import spirometry
 from alstrack.domain.eligibility.review import PLANNABLE
 from alstrack.services import (
     adjuncts,
+    attestations,
     auth,
     consent_documents,
     plans,
@@ -110,6 +111,8 @@ def load_demo(
             progress(1)
     staff = {name: users.authenticate(db, token) for name, token in tokens.items()}
     signing = {name: SecretStr(password) for name, password in passwords.items()}
+    for name, person in staff.items():  # each certifies their signatures (21 CFR 11.100(c))
+        attestations.attest(db, person, attestations.AttestationIn(password=signing[name]))
     approved = _pathway(db, actor, staff, signing, loaded)
     _adjunct_sessions(db, staff, approved)
     load_products(db, staff, signing, approved)

@@ -134,6 +134,7 @@ def _allogeneic(
             cells_administered=version.dose_cells or 0,
             volume_ml=_DOSE_ML,
             note="Demo: synthetic administration",
+            password=signing["nina"],
         ),
     )
     return 1

@@ -36,6 +36,7 @@ from alstrack.reports.render import patient_report_html
 from alstrack.services.adverse_events import ADVERSE_EVENT, AdverseEventOut
 from alstrack.services.context import Actor, load_patient, now, today
 from alstrack.services.documents import Document, Format, check_format, document
+from alstrack.services.exports import record_export
 from alstrack.services.outcomes import (
     MeasureOut,
     PatientOutcomesOut,
@@ -148,7 +149,16 @@ def patient_report(db: Database, actor: Actor, patient_id: int, *, fmt: Format) 
             for s in outcomes.alsfrs_r_subscores
         ),
     )
-    return document(patient_report_html(view), fmt, f"{outcomes.study_id}-progress-report")
+    doc = document(patient_report_html(view), fmt, f"{outcomes.study_id}-progress-report")
+    return record_export(
+        db,
+        actor,
+        doc,
+        kind="patient_report",
+        patient_id=patient_id,
+        site_id=patient.site_id,
+        scope={"cut_off": cut_off},
+    )
 
 
 def _adverse_events(session: Session, ctx: PatientContext) -> list[AdverseEventOut]:

@@ -46,7 +46,7 @@ from alstrack.services.context import (
     now,
     require_reason,
 )
-from alstrack.services.fields import RecordId, Version, WholeNumber
+from alstrack.services.fields import Number, RecordId, Version, WholeNumber
 from alstrack.services.plan_checks import (
     check_approvable,
     check_grounds,
@@ -116,8 +116,8 @@ class PlanIn(BaseModel):
     cell_source: str = Field(description=f"One of {', '.join(cell_sources().ids())}")
     route: str = Field(description=f"One of {', '.join(routes().ids())}")
     dose_basis: DoseBasis
-    cells_per_kg: float | None = Field(default=None, description="Cells per kg (per_kg only)")
-    fixed_cells: float | None = Field(default=None, description="Cells per dose (fixed only)")
+    cells_per_kg: Number | None = Field(default=None, description="Cells per kg (per_kg only)")
+    fixed_cells: Number | None = Field(default=None, description="Cells per dose (fixed only)")
     administrations: WholeNumber
     interval_days: WholeNumber | None = Field(
         default=None, description="Days between administrations"

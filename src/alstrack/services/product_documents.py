@@ -33,6 +33,7 @@ from alstrack.reports.views import (
 from alstrack.services.bedside import confirmations
 from alstrack.services.chain_of_identity import eye_readable_chain
 from alstrack.services.context import Actor, now
+from alstrack.services.exports import record_export
 from alstrack.services.product_results import judge_product
 from alstrack.services.product_views import (
     EventOut,
@@ -46,6 +47,7 @@ from alstrack.services.signatures import present_many
 from alstrack.store.db import Database
 from alstrack.store.models import (
     Administration,
+    Patient,
     Product,
     ProductTestResult,
     User,
@@ -74,8 +76,11 @@ def product_label(db: Database, actor: Actor, din: str, *, fmt: Format) -> Docum
     actor.require("products.read")
     _check_format(fmt)
     with db.read() as session:
-        view = _label_view(present_product(session, load_product(session, actor, din)))
-    return _document(label_html(view), fmt, f"{view.din}-label")
+        product = load_product(session, actor, din)
+        view = _label_view(present_product(session, product))
+        where = _whose(session, product)
+    doc = _document(label_html(view), fmt, f"{view.din}-label")
+    return record_export(db, actor, doc, kind="product_label", **where, scope={"din": view.din})
 
 
 def custody_report(db: Database, actor: Actor, din: str, *, fmt: Format) -> Document:
@@ -86,7 +91,25 @@ def custody_report(db: Database, actor: Actor, din: str, *, fmt: Format) -> Docu
     with db.read() as session:
         product = load_product(session, actor, din)
         view = _custody_view(session, actor, product, present_trace(session, product))
-    return _document(custody_report_html(view), fmt, f"{view.label.din}-custody-report")
+        where = _whose(session, product)
+    doc = _document(custody_report_html(view), fmt, f"{view.label.din}-custody-report")
+    return record_export(
+        db, actor, doc, kind="custody_report", **where, scope={"din": view.label.din}
+    )
+
+
+def _whose(session: Session, product: Product) -> dict[str, int | None]:
+    """The patient and site a product's document is about: its patient's (their own cells, or
+    a lot given to them), none for a lot no one has received."""
+    patient_id = product.patient_id or session.scalar(
+        select(Administration.patient_id).where(Administration.product_id == product.id)
+    )
+    site_id = (
+        session.scalar(select(Patient.site_id).where(Patient.id == patient_id))
+        if patient_id is not None
+        else None
+    )
+    return {"patient_id": patient_id, "site_id": site_id}
 
 
 def _label_view(product: ProductOut) -> LabelView:

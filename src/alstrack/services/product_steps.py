@@ -30,7 +30,7 @@ from alstrack.services.chain_of_identity import chain_for_plan
 from alstrack.services.consents import require_consent
 from alstrack.services.context import Actor, audited, clinic_day, load_patient, now
 from alstrack.services.deviations import add_deviation
-from alstrack.services.fields import RecordId, Version, WholeNumber
+from alstrack.services.fields import Number, RecordId, Version, WholeNumber
 from alstrack.services.plan_checks import approved_plan
 from alstrack.services.product_results import judge_product, results_entered_by
 from alstrack.services.product_views import StepOut, load_product, present_event
@@ -82,7 +82,7 @@ class StepIn(BaseModel):
     from_location: _Text | None = None
     to_location: _Text | None = None
     condition: _Text | None = Field(default=None, description="e.g. dry shipper, intact seal")
-    temperature_c: float | None = Field(default=None, ge=-273.15, le=100, allow_inf_nan=False)
+    temperature_c: Number | None = Field(default=None, ge=-273.15, le=100, allow_inf_nan=False)
     note: Annotated[str, Field(max_length=2000)] | None = None
     reason: Annotated[str, Field(max_length=2000)] | None = Field(
         default=None, description="Required to reject or discard"
@@ -96,7 +96,7 @@ class StepIn(BaseModel):
     vials: WholeNumber | None = Field(
         default=None, ge=1, le=100_000, description="The vials made, recorded before QC testing"
     )
-    viable_cells_per_vial: float | None = Field(
+    viable_cells_per_vial: Number | None = Field(
         default=None, gt=0, le=1e12, allow_inf_nan=False, description="Recorded with the vials"
     )
     password: SecretStr | None = Field(

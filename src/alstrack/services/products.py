@@ -25,7 +25,7 @@ from alstrack.services.chain_of_identity import chain_for_plan
 from alstrack.services.context import Actor, audited, load_patient, now
 from alstrack.services.dins import next_din
 from alstrack.services.donors import load_donor
-from alstrack.services.fields import RecordId, WholeNumber
+from alstrack.services.fields import Number, RecordId, WholeNumber
 from alstrack.services.product_views import (
     ProductOut,
     TraceOut,
@@ -88,7 +88,7 @@ class LotIn(BaseModel):
     donor_id: RecordId
     cell_source: str = Field(description="An allogeneic cell source of the plan catalogue")
     vials: WholeNumber = Field(ge=1, le=100_000)
-    viable_cells_per_vial: float = Field(gt=0, le=1e12, allow_inf_nan=False)
+    viable_cells_per_vial: Number = Field(gt=0, le=1e12, allow_inf_nan=False)
     expires_at: AwareDatetime
     storage_location: _Location
 

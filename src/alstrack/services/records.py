@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from alstrack.domain.permissions import Permission
 from alstrack.domain.registry import Sex
 from alstrack.errors import FieldError, InvalidInput, NotFound, StepRefused
 from alstrack.services.context import (
@@ -56,8 +57,8 @@ class RecordKind(Generic[InT, OutT]):
     name: str
     model: Any
     input_model: type[InT]
-    permission_read: str
-    permission_write: str
+    permission_read: Permission
+    permission_write: Permission
     # Checks the input against the patient and returns the column values to store.
     prepare: Callable[[Session, PatientContext, InT], dict[str, Any]]
     present: Callable[[Any, PatientContext], OutT]

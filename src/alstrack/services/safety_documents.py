@@ -22,6 +22,7 @@ from alstrack.reports.safety_views import (
 )
 from alstrack.services.context import Actor, clinic_day, now
 from alstrack.services.documents import Document, Format, check_format, document
+from alstrack.services.exports import record_export
 from alstrack.services.safety_report import GroupOut, Proportion, safety_report
 from alstrack.store.db import Database
 from alstrack.store.models import Administration, Patient, Site
@@ -67,7 +68,9 @@ def safety_report_document(
         software=f"alstrack {__version__}",
     )  # fmt: skip
     scope = f"-{report.site_code}" if report.site_code else ""
-    return document(safety_report_html(view), fmt, f"safety-report{scope}-{report.on.isoformat()}")
+    doc = document(safety_report_html(view), fmt, f"safety-report{scope}-{report.on.isoformat()}")
+    covered = {"cut_off": report.on, "site": report.site_code or "every site the user sees"}
+    return record_export(db, actor, doc, kind="safety_report", scope=covered)
 
 
 def _counts_synthetic(db: Database, actor: Actor, cut_off: date, site_code: str | None) -> bool:

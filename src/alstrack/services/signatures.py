@@ -7,6 +7,9 @@
 - 11.200(a): signing needs both components, the user's identity and their password, every
   time: :func:`confirm` checks the password again (a wrong one counts towards the lockout) and
   gives the :class:`Confirmed` that :func:`sign` asks for, so no service can sign without it.
+- 11.100(c): a user signs nothing until they have certified, once and itself signed
+  'certified', that their electronic signatures are the legally binding equivalent of their
+  handwritten one (services/attestations.py): :func:`sign` refuses anyone without it.
 - 11.70: the signature is bound to the record. Its ``content_hash`` is the SHA-256 of the
   signature (who, meaning, which record, when) and of the signed content as the transaction
   that signs it commits it (:func:`signed_content`). :func:`status_of` recomputes it: a later
@@ -15,7 +18,8 @@
 
 The hash is taken when the signing transaction commits (a ``before_commit`` hook on every
 session), after the change it signs is in place: a plan's approval, a screening's review, a
-donor's determination, a product's release or rejection, a deviation's disposition.
+donor's determination, a product's release or rejection, a deviation's disposition, an
+administration, an expedited safety report, a user's attestation.
 """
 
 from __future__ import annotations
@@ -37,18 +41,33 @@ from alstrack.services.context import Actor
 from alstrack.store.audit import jsonable
 from alstrack.store.db import Database
 from alstrack.store.models import (
+    Administration,
+    AdverseEvent,
     Deviation,
     Donor,
     DonorTest,
     ElectronicSignature,
     Product,
     ProductTestResult,
+    SafetyReport,
     ScreeningReview,
+    SignatureAttestation,
     TreatmentPlanVersion,
 )
 
-Meaning = Literal["approved", "reviewed", "released", "rejected", "determined"]
+Meaning = Literal[
+    "approved",
+    "reviewed",
+    "released",
+    "rejected",
+    "determined",
+    "administered",
+    "reported",
+    "certified",
+]
 Status = Literal["valid", "invalid", "unbound"]
+# The entity a user's attestation is signed as: the one signature made without one on file.
+ATTESTATION = "attestation"
 
 SIGNING_HELP = (
     "Your password, entered again: every signature needs it (21 CFR 11.200(a)). It is checked "
@@ -112,6 +131,12 @@ def sign(
         raise PermissionDenied("A signature needs the signer's own password.")
     if entity not in _CONTENT:
         raise ValueError(f"no signed content is defined for {entity!r}")
+    if entity != ATTESTATION and not attested(session, actor.user_id):
+        raise StepRefused(
+            f"{actor.display_name} ({actor.username}) has not certified that their electronic "
+            "signatures are legally binding (21 CFR 11.100(c)): certify once with POST "
+            "/auth/attestation (your password again), then sign."
+        )
     signature = ElectronicSignature(
         user_id=actor.user_id,
         username=actor.username,
@@ -126,6 +151,14 @@ def sign(
     session.flush()
     session.info.setdefault(_UNSEALED, []).append(signature)
     return signature
+
+
+def attested(session: Session, user_id: int) -> bool:
+    """Whether the user has certified their signatures (an attestation of any version)."""
+    found = session.scalars(
+        select(SignatureAttestation.id).where(SignatureAttestation.user_id == user_id).limit(1)
+    ).first()
+    return found is not None
 
 
 def status_of(session: Session, signature: ElectronicSignature) -> Status:
@@ -241,12 +274,43 @@ def _deviation(session: Session, entity_id: str) -> dict[str, Any] | None:
     return None if row is None else _columns(row, leave_out=frozenset({"version", "signature_id"}))
 
 
+def _administration(session: Session, entity_id: str) -> dict[str, Any] | None:
+    """A dose as given: product, patient, plan version, dose number, route, cells, volume,
+    time, both bedside verifiers, who gave it, the note. Nothing of it changes afterwards."""
+    row = session.get(Administration, int(entity_id))
+    return None if row is None else _columns(row, leave_out=frozenset({"signature_id"}))
+
+
+# What marks an adverse-event record superseded or voided later; the facts reported stay.
+_AE_LATER = frozenset({"status", "superseded_by_id", "void_reason", "version"})
+
+
+def _safety_report(session: Session, entity_id: str) -> dict[str, Any] | None:
+    """An expedited report as submitted (which, when, to whom, its reference) and the facts of
+    the adverse-event record it reported, as that record stood."""
+    row = session.get(SafetyReport, int(entity_id))
+    if row is None:
+        return None
+    event = session.get(AdverseEvent, row.adverse_event_id)
+    reported = None if event is None else _columns(event, leave_out=_AE_LATER)
+    return _columns(row, leave_out=frozenset({"signature_id"})) | {"adverse_event": reported}
+
+
+def _attestation(session: Session, entity_id: str) -> dict[str, Any] | None:
+    """Who certified which text (its version and SHA-256), when."""
+    row = session.get(SignatureAttestation, int(entity_id))
+    return None if row is None else _columns(row, leave_out=frozenset({"signature_id"}))
+
+
 _CONTENT: Mapping[str, Callable[[Session, str], dict[str, Any] | None]] = {
     "treatment_plan": _plan_version,
     "screening": _review,
     "donor": _donor,
     "product": _product,
     "deviation": _deviation,
+    "administration": _administration,
+    "safety_report": _safety_report,
+    ATTESTATION: _attestation,
 }
 
 

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import orjson
-from sqlalchemy import Connection, RowMapping, func, select
+from sqlalchemy import Connection, RowMapping, func, select, text
 from sqlalchemy.orm import Session
 
 from alstrack.store.models import AuditEntry
@@ -129,10 +129,12 @@ class ChainReport:
     broken: ChainBreak | None = None
     # The head hash given to verify (recorded elsewhere earlier): was it found in the chain?
     anchor_found: bool | None = None
+    # The append-only triggers missing or disabled (see unprotected()).
+    unprotected: tuple[str, ...] = ()
 
     @property
     def intact(self) -> bool:
-        return self.broken is None and self.anchor_found is not False
+        return self.broken is None and self.anchor_found is not False and not self.unprotected
 
 
 _ALL = select(*[AuditEntry.__table__.c[name] for name in (*CONTENT, "prev_hash", "hash")]).order_by(
@@ -143,13 +145,51 @@ _ALL = select(*[AuditEntry.__table__.c[name] for name in (*CONTENT, "prev_hash",
 _WINDOW = 256
 
 
+# The triggers of migration 0012 that make audit_log append-only, by dialect.
+APPEND_ONLY_TRIGGERS = {
+    "sqlite": ("audit_log_no_update", "audit_log_no_delete"),
+    "postgresql": ("audit_log_no_update_or_delete", "audit_log_no_truncate"),
+}
+
+
+def unprotected(connection: Connection) -> list[str]:
+    """What is wrong with audit_log's append-only triggers: each one missing or disabled.
+
+    A chain that verifies says nothing was changed *so far*; with a trigger dropped or disabled,
+    the next change would not be refused. Empty when all are in place."""
+    dialect = connection.dialect.name
+    expected = APPEND_ONLY_TRIGGERS.get(dialect, ())
+    if dialect == "postgresql":
+        rows = connection.execute(
+            text(
+                "SELECT tgname, tgenabled <> 'D' FROM pg_trigger "
+                "WHERE tgrelid = 'audit_log'::regclass AND NOT tgisinternal"
+            )
+        )
+    else:
+        rows = connection.execute(
+            text(
+                "SELECT name, 1 FROM sqlite_master "
+                "WHERE type = 'trigger' AND tbl_name = 'audit_log'"
+            )
+        )
+    present = {name: bool(enabled) for name, enabled in rows}
+    return [
+        f"trigger {name} is {'disabled' if name in present else 'missing'}"
+        for name in expected
+        if not present.get(name)
+    ]
+
+
 def verify(connection: Connection, *, anchor: str | None = None) -> ChainReport:
     """Recompute the chain in id order and stop at the first entry that does not hold.
 
     Each entry must follow the one before (its ``prev_hash`` is that entry's hash) and match
     its own hash. ``anchor``, a head hash recorded earlier, must be among the hashes. The
-    report counts the entries verified before the one it names.
+    report counts the entries verified before the one it names, and lists the append-only
+    triggers missing or disabled.
     """
+    guards = tuple(unprotected(connection))
     rows = connection.execution_options(yield_per=2000).execute(_ALL).mappings()
     prev, prev_id, verified = GENESIS, 0, 0
     # A hash -> the entry after it (its id, and how many entries come before it).
@@ -162,13 +202,13 @@ def verify(connection: Connection, *, anchor: str | None = None) -> ChainReport:
             before = verified
             if broken.entry_id != entry["id"]:  # an insertion, found at the entry after it
                 before = next(n for i, n in recent.values() if i == broken.entry_id)
-            return ChainReport(before, prev_id, prev, broken, _anchor(anchor, seen_anchor))
+            return ChainReport(before, prev_id, prev, broken, _anchor(anchor, seen_anchor), guards)
         recent[prev] = (entry["id"], verified)
         if len(recent) > _WINDOW:
             recent.popitem(last=False)
         prev, prev_id, verified = entry["hash"], entry["id"], verified + 1
         seen_anchor = seen_anchor or prev == anchor
-    return ChainReport(verified, prev_id, prev, None, _anchor(anchor, seen_anchor))
+    return ChainReport(verified, prev_id, prev, None, _anchor(anchor, seen_anchor), guards)
 
 
 def _anchor(anchor: str | None, seen: bool) -> bool | None:

@@ -285,6 +285,25 @@ class ElectronicSignature(Base):
     content_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
+class SignatureAttestation(Base):
+    """A user's certification that their electronic signatures are the legally binding
+    equivalent of their handwritten signature (21 CFR 11.100(c)), itself signed 'certified':
+    which text (its version and SHA-256; domain/data/signatures/attestation.yaml) and when.
+    Nobody signs anything else until they have one (services/signatures.py)."""
+
+    __tablename__ = "signature_attestations"
+    __table_args__ = (UniqueConstraint("user_id", "text_version"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    text_version: Mapped[str] = mapped_column(String(40))
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    attested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Set in the transaction that stores the row (the signature names the row's id).
+    signature_id: Mapped[int | None] = mapped_column(
+        ForeignKey("electronic_signatures.id"), nullable=True
+    )
+
+
 class ScreeningReview(Base):
     """A physician's decision on one criterion of a screening that needed review."""
 
@@ -576,6 +595,11 @@ class Administration(Base):
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("product_events.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The administering clinician's signature, 'administered' (None: recorded before
+    # administrations were signed, migration 0015).
+    signature_id: Mapped[int | None] = mapped_column(
+        ForeignKey("electronic_signatures.id"), nullable=True
+    )
 
 
 class FollowUpVisit(Base):
@@ -698,6 +722,10 @@ class SafetyReport(Base):
     reference: Mapped[str | None] = mapped_column(String(100), nullable=True)
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The reporter's signature, 'reported' (None: recorded before reports were signed, 0015).
+    signature_id: Mapped[int | None] = mapped_column(
+        ForeignKey("electronic_signatures.id"), nullable=True
+    )
 
 
 class ConsentDocument(Base):
