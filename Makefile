@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export ALSTRACK_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run install system-libs test test-fast check bench postgres clean
+.PHONY: run install system-libs browser test test-fast check bench postgres clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "alstrack needs Python 3.11 or newer"'
@@ -39,11 +39,16 @@ run: install
 	ALSTRACK_FACILITY_ID=$${ALSTRACK_FACILITY_ID:-G1234} $(BIN)/alstrack demo --if-empty
 	ALSTRACK_FACILITY_ID=$${ALSTRACK_FACILITY_ID:-G1234} $(BIN)/alstrack serve
 
+## The web pages' browser tests drive Debian's Chromium (/usr/bin/chromium) with Playwright;
+## installed here when missing, so that nothing is downloaded while the tests run.
+browser:
+	@command -v chromium >/dev/null || ($(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+
 ## Every test, on SQLite and on PostgreSQL (started here if it is installed but not running).
-test: install postgres
+test: install browser postgres
 	$(BIN)/python -m pytest -n 2 -q
 
-test-fast: install
+test-fast: install browser
 	$(BIN)/python -m pytest -n 2 -q -x
 
 ## Start the local PostgreSQL cluster if one is installed and not answering.

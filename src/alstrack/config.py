@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from alstrack.domain.isbt128 import facility_problem
@@ -119,6 +119,13 @@ class Settings(BaseSettings):
         ge=1,
         le=64,
         description="Server processes of `alstrack serve`; default one per CPU core, at most 4.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Key of the web pages' CSRF tokens (at least 32 characters); unset, one is generated "
+            "into data_dir/secret-key on first use. Set it where several machines serve."
+        ),
     )
 
     @property
