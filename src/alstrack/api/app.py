@@ -22,6 +22,7 @@ from alstrack.api import (
     deps,
     errors,
     external,
+    fhir,
     headers,
     logfilter,
     meta,
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(cohort.router)
     app.include_router(reports.router)
     app.include_router(external.router)
+    app.include_router(fhir.router)
     app.include_router(pages.router)
     # Every route that authenticates declares its permission (api/deps.py), or the app is not built.
     deps.check_declarations(app)

@@ -12,6 +12,7 @@ from alstrack.cli.audit import audit_app
 from alstrack.cli.backup import backup_command, restore_command
 from alstrack.cli.common import console, database, err_console, user_errors
 from alstrack.cli.din import din_app
+from alstrack.cli.export import export_app
 from alstrack.cli.imports import import_app
 from alstrack.cli.products import product_app
 from alstrack.cli.prognosis import prognosis_command
@@ -44,6 +45,7 @@ app.add_typer(din_app, name="din")
 app.add_typer(product_app, name="product")
 app.add_typer(report_app, name="report")
 app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
 app.add_typer(audit_app, name="audit")
 
 

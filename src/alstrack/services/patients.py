@@ -369,24 +369,37 @@ def get_identity(db: Database, actor: Actor, patient_id: int) -> IdentityOut:
     actor.require("identifiers.read")
     with db.transaction() as session:
         patient = load_patient(session, actor, patient_id)
-        identity = session.get(PatientIdentity, patient_id)
+        identity = read_identity(session, actor, patient)
         if identity is None:
             raise NotFound(f"Patient {patient_id} has no identifiers recorded.")
-        audit.record(
-            session,
-            [
-                audited(
-                    actor,
-                    at=now(),
-                    action="view",
-                    entity="patient_identity",
-                    entity_id=patient_id,
-                    patient_id=patient_id,
-                    site_id=patient.site_id,
-                )
-            ],
-        )
         return _identity_out(identity)
+
+
+def read_identity(
+    session: Session, actor: Actor, patient: Patient, *, purpose: str | None = None
+) -> PatientIdentity | None:
+    """The patient's direct identifiers, if recorded, with the view audited in ``session``'s
+    transaction (HIPAA 164.312(b)): every path that shows them comes through here. The caller
+    has checked identifiers.read and loaded ``patient`` for ``actor``."""
+    identity = session.get(PatientIdentity, patient.id)
+    if identity is None:
+        return None
+    audit.record(
+        session,
+        [
+            audited(
+                actor,
+                at=now(),
+                action="view",
+                entity="patient_identity",
+                entity_id=patient.id,
+                patient_id=patient.id,
+                site_id=patient.site_id,
+                new={"purpose": purpose} if purpose else None,
+            )
+        ],
+    )
+    return identity
 
 
 def set_identity(
