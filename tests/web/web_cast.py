@@ -58,3 +58,14 @@ def serving_in_thread(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+# The pages that take a form besides sign-in and sign-out: each is refused without its CSRF
+# token (test_the_assessment_forms_add_and_correct_records.py).
+FORM_PAGES = (
+    "/clinic/patients/{patient_id}/alsfrs-r/new",
+    "/clinic/patients/{patient_id}/alsfrs-r/{record_id}/correct",
+    "/clinic/patients/{patient_id}/spirometry/new",
+    "/clinic/patients/{patient_id}/spirometry/{record_id}/correct",
+    "/clinic/patients/{patient_id}/instruments/{code}/new",
+)

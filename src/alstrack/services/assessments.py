@@ -17,10 +17,11 @@ from alstrack.domain import alsfrs, anthropometry, spirometry
 from alstrack.domain.instruments import builtin_instruments
 from alstrack.domain.registry import SpirometryPosition
 from alstrack.errors import InvalidInput
-from alstrack.services.context import not_in_future, today
+from alstrack.services.context import Actor, load_patient, not_in_future, today
 from alstrack.services.fields import Number
-from alstrack.services.records import PatientContext, RecordKind
+from alstrack.services.records import PatientContext, RecordKind, patient_context
 from alstrack.store.bulk import Column, Same
+from alstrack.store.db import Database
 from alstrack.store.models import BodyMeasurement, InstrumentAssessment, SpirometryTest
 
 ALSFRS_R = "alsfrs_r"
@@ -446,6 +447,31 @@ SPIROMETRY: RecordKind[SpirometryIn, SpirometryOut] = RecordKind(
     present=_present_spirometry,
     order_by="assessed_on",
 )
+
+
+class SpirometryPreview(BaseModel):
+    """What would be stored for a typed spirometry test: its %-predicted and references."""
+
+    equation: str
+    height_cm: float
+    age_years: float
+    predicted_l: float
+    lln_l: float
+    fvc_percent_predicted: float | None
+    fvc_z_score: float | None
+    svc_percent_predicted: float | None
+
+
+def preview_spirometry(
+    db: Database, actor: Actor, patient_id: int, data: SpirometryIn
+) -> SpirometryPreview:
+    """The record's preparation as adding it would do it (the GLI equations, the latest height,
+    the default equation), read-only: nothing is stored. A form shows %-predicted "as typed"
+    with it; it needs the permission that saving needs."""
+    actor.require(SPIROMETRY.permission_write)
+    with db.read() as session:
+        ctx = patient_context(session, load_patient(session, actor, patient_id))
+        return SpirometryPreview(**SPIROMETRY.prepare(session, ctx, data))
 
 
 # --- weight and height --------------------------------------------------------------------
