@@ -46,7 +46,7 @@ browser:
 
 ## Every test, on SQLite and on PostgreSQL (started here if it is installed but not running).
 test: install browser postgres
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 -q --durations=15
 
 test-fast: install browser
 	$(BIN)/python -m pytest -n 2 -q -x
