@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import click
 import typer
 from pydantic import ValidationError
 from rich.console import Console
@@ -35,6 +36,12 @@ def database(*, migrated: bool = True) -> Database:
             )
             raise typer.Exit(1)
     db = Database(url)
+    # The command's connections close when it ends, not whenever the garbage collector gets to
+    # them: a process that runs commands in-process (a script, a test run) would otherwise leave
+    # PostgreSQL connections open (ResourceWarning: unclosed connection).
+    command = click.get_current_context(silent=True)
+    if command is not None:
+        command.call_on_close(db.dispose)
     if migrated and current_revision(db) != head_revision(db):
         err_console.print("The database schema is not current: run `alstrack db upgrade` first.")
         raise typer.Exit(1)
