@@ -25,6 +25,7 @@ from alstrack.services import (
     plans,
     product_steps,
     products,
+    record_locks,
     records,
     rulesets,
     screenings,
@@ -35,6 +36,7 @@ from alstrack.services import (
 from alstrack.services.assessments import BODY_MEASUREMENT, BodyMeasurementIn
 from alstrack.services.patients import IdentityIn, PatientIn
 from alstrack.services.plans import ApprovalIn, PlanIn
+from alstrack.services.record_locks import UnlockIn
 from alstrack.services.screenings import ReviewIn, ScreeningIn, screen_patient
 from alstrack.services.sites import SiteIn
 from alstrack.services.users import UserIn
@@ -208,6 +210,10 @@ CALLS = {
         lambda: plans.approve_plan(
             c.db, a, 10**9, ApprovalIn(number=1, version=1, password=SECRET)
         ),
+    ),
+    "records.lock": lambda c, a, p: _refused_after_the_permission_check(
+        SIGNING_REFUSALS,
+        lambda: record_locks.unlock(c.db, a, 10**9, UnlockIn(reason="review", password=SECRET)),
     ),
 }
 

@@ -30,6 +30,7 @@ from alstrack.api import (
     plans,
     product_documents,
     products,
+    record_locks,
     records,
     reports,
     rulesets,
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.include_router(auth.router)
     app.include_router(sites.router)
     app.include_router(patients.router)
+    app.include_router(record_locks.router)
     app.include_router(rulesets.router)
     records.include(app)
     app.include_router(consents.router)

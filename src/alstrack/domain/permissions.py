@@ -47,6 +47,7 @@ Permission = Literal[
     "consents.write",
     "consent_documents.write",
     "external_cohorts.write",
+    "records.lock",
 ]
 PERMISSIONS: tuple[str, ...] = get_args(Permission)
 
@@ -64,7 +65,11 @@ _CLINICAL_WRITE = {"patients.write", "identifiers.write", "assessments.write", "
 # Coordinators record consents, run screenings and draft plans; only physicians resolve
 # reviews and approve.
 _PATHWAY_WRITE = {"consents.write", "screenings.write", "plans.write"}
-_PHYSICIAN_ONLY = {"screenings.review", "plans.approve"}
+# Locking a reviewed record (and unlocking it, with a reason) is the investigator's signed
+# statement that the record is complete and correct: the physician's, as in clinical data
+# management (ICH E6(R2) 4.9.1: the investigator ensures the data reported are accurate and
+# complete).
+_PHYSICIAN_ONLY = {"screenings.review", "plans.approve", "records.lock"}
 
 MATRIX: dict[str, frozenset[str]] = {
     # Clinicians who change records may read their history (the audit trail of their patients).

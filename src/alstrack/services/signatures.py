@@ -54,6 +54,7 @@ from alstrack.store.models import (
     SignatureAttestation,
     TreatmentPlanVersion,
 )
+from alstrack.store.record_locks import lock_content, unlock_content
 
 Meaning = Literal[
     "approved",
@@ -64,6 +65,8 @@ Meaning = Literal[
     "administered",
     "reported",
     "certified",
+    "locked",
+    "unlocked",
 ]
 Status = Literal["valid", "invalid", "unbound"]
 # The entity a user's attestation is signed as: the one signature made without one on file.
@@ -311,6 +314,8 @@ _CONTENT: Mapping[str, Callable[[Session, str], dict[str, Any] | None]] = {
     "administration": _administration,
     "safety_report": _safety_report,
     ATTESTATION: _attestation,
+    "record_lock": lock_content,
+    "record_unlock": unlock_content,
 }
 
 

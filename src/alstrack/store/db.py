@@ -11,6 +11,9 @@ import orjson
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+# Registers the record lock's guard on every session (a locked record refuses every change).
+from alstrack.store import record_locks  # noqa: F401
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -283,6 +284,39 @@ class ElectronicSignature(Base):
     # change to that content, or this row copied to another record, no longer matches. None:
     # signed before signatures were bound to their content (migration 0014).
     content_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class RecordLock(Base):
+    """A patient's record locked by an investigator once reviewed: nothing of it changes until
+    it is unlocked, with a reason (services/record_locks.py). Both are signed; ``content_hash``
+    is the digest of the whole record as locked. A lock is never deleted: unlocking closes it."""
+
+    __tablename__ = "record_locks"
+    __table_args__ = (
+        Index("ix_record_locks_patient", "patient_id", "id"),
+        # At most one open lock per patient.
+        Index(
+            "uq_record_locks_open",
+            "patient_id",
+            unique=True,
+            sqlite_where=text("unlocked_at IS NULL"),
+            postgresql_where=text("unlocked_at IS NULL"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    locked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    locked_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    lock_signature_id: Mapped[int | None] = mapped_column(
+        ForeignKey("electronic_signatures.id"), nullable=True
+    )
+    unlocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    unlocked_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    unlock_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    unlock_signature_id: Mapped[int | None] = mapped_column(
+        ForeignKey("electronic_signatures.id"), nullable=True
+    )
 
 
 class SignatureAttestation(Base):
