@@ -24,6 +24,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from alstrack.api.app import create_app
 from alstrack.config import Settings
+from alstrack.domain.permissions import allows
 from alstrack.services import attestations, auth, patients, records, users
 from alstrack.services.assessments import InstrumentAssessmentIn
 from alstrack.services.consent_documents import install_document, template_in
@@ -127,6 +128,18 @@ def quick_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatc
     )
 
 
+# The permissions of the signed acts (plan approval, screening review, release and donor
+# determination, administration, expedited report, record lock).
+SIGNING_PERMISSIONS = (
+    "plans.approve",
+    "screenings.review",
+    "products.release",
+    "products.administer",
+    "safety.report",
+    "records.lock",
+)
+
+
 @dataclass
 class Clinic:
     """Northgate (NORTH) and Southbank (SOUTH) clinics and their staff."""
@@ -151,9 +164,12 @@ class Clinic:
         auth.set_initial_password(self.db, self.system, username, PASSWORD)
         self.tokens[username] = users.issue_token(self.db, self.system, username, "tests")
         self.people[username] = users.authenticate(self.db, self.tokens[username])
-        attestations.attest(
-            self.db, self.people[username], attestations.AttestationIn(password=SECRET)
-        )
+        # Only a role that may sign something certifies (each certification is a signed,
+        # audited transaction, and nearly every test builds the cast).
+        if any(allows(role, p) for p in SIGNING_PERMISSIONS):
+            attestations.attest(
+                self.db, self.people[username], attestations.AttestationIn(password=SECRET)
+            )
         return self.people[username]
 
 
