@@ -96,28 +96,32 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     headers.install(app)
     logfilter.install()
     _serve_docs(app)
-    app.include_router(meta.router)
-    app.include_router(auth.router)
-    app.include_router(sites.router)
-    app.include_router(patients.router)
-    app.include_router(record_locks.router)
-    app.include_router(rulesets.router)
-    records.include(app)
-    app.include_router(consents.router)
-    app.include_router(screenings.router)
-    app.include_router(plans.router)
-    app.include_router(products.router)
-    app.include_router(product_documents.router)
-    app.include_router(bedside.router)
-    app.include_router(safety.router)
-    app.include_router(adjuncts.router)
-    app.include_router(cohort.router)
-    app.include_router(reports.router)
-    app.include_router(external.router)
-    app.include_router(fhir.router)
-    app.include_router(pages.router)
+    routers = [
+        meta.router,
+        auth.router,
+        sites.router,
+        patients.router,
+        record_locks.router,
+        rulesets.router,
+        *records.routers(),
+        consents.router,
+        screenings.router,
+        plans.router,
+        products.router,
+        product_documents.router,
+        bedside.router,
+        safety.router,
+        adjuncts.router,
+        cohort.router,
+        reports.router,
+        external.router,
+        fhir.router,
+        pages.router,
+    ]
+    for router in routers:
+        app.include_router(router)
     # Every route that authenticates declares its permission (api/deps.py), or the app is not built.
-    deps.check_declarations(app)
+    deps.check_declarations(app, routers)
     return app
 
 

@@ -9,13 +9,14 @@ what its service refuses.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.routing import APIRoute, APIRouter, iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.routing import BaseRoute
 
 from alstrack.domain.permissions import PERMISSIONS, ROLES, Permission, allows
 from alstrack.errors import PermissionDenied, Unauthenticated
@@ -95,21 +96,19 @@ def roles_allowed(rule: dict[str, list[str]]) -> list[str]:
 
 def authenticated_routes(app: FastAPI) -> Iterator[tuple[APIRoute, str]]:
     """Every route of ``app`` that authenticates its caller, with its full path."""
-    for context in iter_route_contexts(app.routes):
+    return _authenticated(app.routes)
+
+
+def _authenticated(routes: Sequence[BaseRoute]) -> Iterator[tuple[APIRoute, str]]:
+    for context in iter_route_contexts(list(routes)):
         route = context.original_route
         if isinstance(route, APIRoute) and _uses(route.dependant, get_actor):
             yield route, context.path_format or route.path_format
 
 
-def _uses(dependant: Dependant, call: Any) -> bool:
-    return any(d.call is call or _uses(d, call) for d in dependant.dependencies)
-
-
-def check_declarations(app: FastAPI) -> None:
-    """Refuse to build an app with a route that authenticates but declares no permission, or
-    names one that does not exist; and have /docs say who may call each operation."""
+def _declaration_problems(routes: Sequence[BaseRoute]) -> list[str]:
     problems: list[str] = []
-    for route, path in authenticated_routes(app):
+    for route, path in _authenticated(routes):
         try:
             rule = declared(route)
         except RuntimeError as exc:
@@ -118,6 +117,32 @@ def check_declarations(app: FastAPI) -> None:
         named = (*rule.get("all_of", ()), *rule.get("any_of", ()))
         if unknown := [p for p in named if p not in PERMISSIONS]:
             problems.append(f"{path} names unknown permissions {unknown}")
+    return problems
+
+
+def _uses(dependant: Dependant, call: Any) -> bool:
+    return any(d.call is call or _uses(d, call) for d in dependant.dependencies)
+
+
+# The routers already checked in this process: a router is module-level code, the same for every
+# app built from it, and resolving every route's dependencies takes most of a second, which each
+# app (a test's, a worker's) would otherwise pay again.
+# Keyed by id, the router kept alive beside it so that no other router can take its id.
+_CHECKED: dict[int, APIRouter] = {}
+
+
+def check_declarations(app: FastAPI, routers: Iterable[APIRouter]) -> None:
+    """Refuse to build an app with a route that authenticates but declares no permission, or
+    names one that does not exist; and have /docs say who may call each operation. ``routers``
+    are the routers ``app`` includes."""
+    problems: list[str] = []
+    for router in routers:
+        if id(router) in _CHECKED:
+            continue
+        found = _declaration_problems(router.routes)
+        problems += found
+        if not found:
+            _CHECKED[id(router)] = router
     if problems:
         raise RuntimeError("Routes without a valid permission: " + "; ".join(problems))
     generate = app.openapi

@@ -4,9 +4,10 @@ list, correct, void.
 One route factory serves every kind, so each kind behaves the same way over HTTP.
 """
 
+from functools import cache
 from typing import Any, get_type_hints
 
-from fastapi import APIRouter, FastAPI, status
+from fastapi import APIRouter, status
 
 from alstrack.api.deps import DB, CurrentActor, Id, needs
 from alstrack.services import records
@@ -90,6 +91,7 @@ def _output_model(kind: RecordKind[Any, Any]) -> Any:
     return get_type_hints(kind.present)["return"]
 
 
-def include(app: FastAPI) -> None:
-    for collection, kind in KINDS.items():
-        app.include_router(_router(collection, kind))
+@cache
+def routers() -> tuple[APIRouter, ...]:
+    """One router per kind of record, built once: every app includes the same ones."""
+    return tuple(_router(collection, kind) for collection, kind in KINDS.items())
