@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export ALSTRACK_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run install system-libs browser test test-fast check bench postgres clean
+.PHONY: run install system-libs tools test test-fast check bench postgres clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "alstrack needs Python 3.11 or newer"'
@@ -39,16 +39,23 @@ run: install
 	ALSTRACK_FACILITY_ID=$${ALSTRACK_FACILITY_ID:-G1234} $(BIN)/alstrack demo --if-empty
 	ALSTRACK_FACILITY_ID=$${ALSTRACK_FACILITY_ID:-G1234} $(BIN)/alstrack serve
 
-## The web pages' browser tests drive Debian's Chromium (/usr/bin/chromium) with Playwright;
-## installed here when missing, so that nothing is downloaded while the tests run.
-browser:
-	@command -v chromium >/dev/null || ($(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+## Debian's packages that tests and benchmarks drive: Chromium (the web pages' browser tests,
+## with Playwright) and wrk (the HTTP load generator of bench_timeline). Installed here when
+## missing, so that nothing is downloaded while the tests or benchmarks run.
+TOOLS := chromium wrk
+tools:
+	@missing=""; for tool in $(TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
 
 ## Every test, on SQLite and on PostgreSQL (started here if it is installed but not running).
-test: install browser postgres
+test: install tools postgres
 	$(BIN)/python -m pytest -n 2 -q --durations=15
 
-test-fast: install browser
+test-fast: install tools
 	$(BIN)/python -m pytest -n 2 -q -x
 
 ## Start the local PostgreSQL cluster if one is installed and not answering.
@@ -60,7 +67,7 @@ check: install
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-bench: install
+bench: install tools
 	$(BIN)/python -m bench.run
 
 clean:

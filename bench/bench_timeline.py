@@ -2,26 +2,28 @@
 
 Target: p99 of `GET /patients/{id}/timeline` at most 25 ms with 10,000 patients and about 100,000
 assessments stored (ALSFRS-R, spirometry, weight), served by `alstrack serve` itself with its
-default processes (one per CPU core, at most 4). Clients are threads on keep-alive `http.client`
-connections over loopback; `/health` is measured first, then the timeline of random patients, each
-after a warm-up. `timeline_server_cpu_ms` is the CPU time of the server's processes per timeline
-request (from /proc, so on Linux only): steadier than the latencies when other work shares the
-machine.
+default processes (one per CPU core, at most 4). The clients are wrk (Debian's package; `make
+bench` installs it): 8 keep-alive connections over loopback in a closed loop, each sending its
+next request when the answer to the last has come. `/health` is measured first, then the
+timelines of random patients, each for 20 s after a 10 s warm-up (a process's first requests
+build what it keeps: the routes' state, SQLAlchemy's compiled statements, SQLite's page cache).
+`timeline_server_cpu_ms` is the CPU time of the server's processes per timeline request (from
+/proc, so on Linux only): steadier than the latencies when other work shares the machine.
 Run: .venv/bin/python -m bench.bench_timeline [patients]
 """
 
 from __future__ import annotations
 
 import http.client
-import itertools
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +46,7 @@ from bench.dataset import Clinic, add_reader, build_clinic
 from bench.targets import Target
 
 TARGETS = (Target("timeline p99 at 8 clients", "timeline_p99_ms", "<=", 25.0, " ms"),)
-QUICK: dict[str, Any] = {"patients": 40, "assessments": 400, "requests": 160}
+QUICK: dict[str, Any] = {"patients": 40, "assessments": 400, "seconds": 1, "warmup_seconds": 1}
 NOTES = """
 **Where the time goes.** The server's processes answer 8 clients in a closed loop, so a request
 waits for the ones ahead of it: with one process p50 is about 8 × the server's time per request, and
@@ -90,6 +92,20 @@ a process that another needs (sessions, lockouts and the audit chain are in the 
 write lock orders the writers), and the SIGKILL test of docs/reliability.md runs two. On the
 same machine, back to back: p50 12.5 ms, p99 21.6 ms, 613 requests a second (was 265), at
 about the same CPU a request. The 8 client threads share the 2 cores with the server.
+
+**Spreading the clients** (2026-11-27, a machine with another CPU). Single runs still ranged
+from 21.6 to 29.1 ms. Two causes, each measured. (1) The client: Python threads took about
+0.4 ms of CPU a request from the 2 cores the server uses, and a thread waiting for the client's
+GIL counted that wait as latency; the clients are now wrk, a C program on one thread. (2) The
+8 connections are opened at once and each stays with the process that accepted it; whichever
+process woke first took most of them (`ss` counted 5/3, 6/2 and 6/2 over three runs), and the
+clients of the busier process waited about three times as long. With wrk alone, p99 was
+23.8-30.9 ms over those runs (p50 10.4-14.2). `alstrack serve` with several processes now
+closes each keep-alive connection after 100 requests (`ALSTRACK_KEEPALIVE_REQUESTS`, as nginx's
+`keepalive_requests`; api/connections.py): the client reconnects, and a process free at that
+moment accepts. Three runs on the same data: p99 17.2, 18.4 and 18.6 ms, p50 8.1-8.7 ms, about
+930 requests a second (was 600-830). More processes than cores did not help: 4 gave p99
+24.8-29.1 ms, 8 gave 31.9-34.9 ms (the kernel's time-slicing lengthens every request).
 """
 ROOT = Path(__file__).resolve().parent.parent
 ALSTRACK = Path(sys.executable).with_name("alstrack")
@@ -203,51 +219,81 @@ def _stop_server(proc: subprocess.Popen[bytes]) -> None:
 
 # --- the clients ------------------------------------------------------------------------------
 
-
-def drive(port: int, paths: Sequence[str], headers: dict[str, str]) -> list[float]:
-    """Send ``paths`` from CLIENTS keep-alive connections at once; latencies in milliseconds."""
-    latencies: list[float] = []
-    failures: list[str] = []
-    lock = threading.Lock()
-    counter = itertools.count()
-
-    def client() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine = []
-        try:
-            while (i := next(counter)) < len(paths):
-                started = time.perf_counter()
-                conn.request("GET", paths[i], headers=headers)
-                response = conn.getresponse()
-                response.read()
-                mine.append((time.perf_counter() - started) * 1000)
-                if response.status != 200:
-                    failures.append(f"{paths[i]}: {response.status}")
-        finally:
-            conn.close()
-            with lock:
-                latencies.extend(mine)
-
-    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if failures:
-        raise RuntimeError(f"{len(failures)} requests failed, e.g. {failures[0]}")
-    return latencies
+# wrk reads a Lua script: the paths in turn, the token on every request, and at the end one line
+# with the counts and the latency percentiles (wrk keeps them in microseconds).
+WRK_SCRIPT = """
+local paths = {%s}
+local i = 0
+wrk.headers["Authorization"] = "Bearer %s"
+request = function()
+  i = i %% #paths + 1
+  return wrk.format("GET", paths[i])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %%d %%d %%d %%.3f %%.3f %%.3f\\n", summary.requests,
+    e.connect + e.read + e.write + e.timeout, e.status,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
+end
+"""
 
 
-def _percentiles(prefix: str, latencies: list[float]) -> dict[str, float]:
-    p50, p95, p99 = np.percentile(latencies, [50, 95, 99])
-    return {f"{prefix}_p50_ms": float(p50), f"{prefix}_p95_ms": float(p95),
-            f"{prefix}_p99_ms": float(p99)}  # fmt: skip
+@dataclass(frozen=True)
+class Load:
+    """What wrk measured over one phase."""
+
+    requests: int
+    seconds: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+
+
+def wrk_path() -> str:
+    found = shutil.which("wrk")
+    if found is None:
+        raise RuntimeError("wrk is not installed: `make bench` installs Debian's package wrk")
+    return found
+
+
+def drive(port: int, paths: Sequence[str], token: str, seconds: float) -> Load:
+    """CLIENTS keep-alive connections sending ``paths`` in turn for ``seconds``, each waiting
+    for its answer before the next (a closed loop), from wrk: a C load generator on one thread,
+    so that the clients take little of the CPU the server shares with them."""
+    quoted = ",".join(f'"{p}"' for p in paths)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        script.write(WRK_SCRIPT % (quoted, token))
+        script.flush()
+        command = [wrk_path(), "--threads", "1", "--connections", str(CLIENTS),
+                   "--duration", f"{seconds:g}s", "--timeout", "30s", "--script", script.name,
+                   f"http://127.0.0.1:{port}"]  # fmt: skip
+        started = time.perf_counter()
+        done = subprocess.run(command, capture_output=True, text=True, check=True)
+        elapsed = time.perf_counter() - started
+    line = next((x for x in done.stdout.splitlines() if x.startswith("RESULT ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk gave no result: {done.stdout} {done.stderr}")
+    count, broken, refused, p50, p95, p99 = line.split()[1:]
+    if int(broken) or int(refused):
+        raise RuntimeError(
+            f"{broken} requests failed and {refused} were answered with an error status"
+        )
+    return Load(int(count), min(elapsed, seconds), float(p50), float(p95), float(p99))
+
+
+def _percentiles(prefix: str, load: Load) -> dict[str, float]:
+    return {f"{prefix}_p50_ms": load.p50_ms, f"{prefix}_p95_ms": load.p95_ms,
+            f"{prefix}_p99_ms": load.p99_ms}  # fmt: skip
 
 
 def run(
-    patients: int = 10_000, assessments: int = 100_000, requests: int = 4_000
+    patients: int = 10_000,
+    assessments: int = 100_000,
+    seconds: float = 20.0,
+    warmup_seconds: float = 10.0,
 ) -> dict[str, float]:
-    """Load the clinic, serve it, then time ``requests`` of `/health` and of timelines."""
+    """Load the clinic, serve it, then measure /health and then timelines for ``seconds`` each,
+    each after ``warmup_seconds`` of the same requests."""
     rng = np.random.default_rng(3)
     with tempfile.TemporaryDirectory() as folder:
         clinic = build_clinic(Path(folder) / "timeline.db", patients)
@@ -257,30 +303,29 @@ def run(
         ids = [pid for pid, _ in clinic.patients]
         proc, port = _start_server(clinic.db.url)
         try:
-            headers = {"Authorization": f"Bearer {token}"}
-            warmup = max(CLIENTS, requests // 10)
-            drive(port, ["/health"] * warmup, headers)
-            health = drive(port, ["/health"] * requests, headers)
-            timeline = [f"/patients/{pid}/timeline" for pid in rng.choice(ids, warmup + requests)]
-            drive(port, timeline[:warmup], headers)
+            drive(port, ["/health"], token, warmup_seconds)
+            health = drive(port, ["/health"], token, seconds)
+            timeline = [f"/patients/{pid}/timeline" for pid in rng.choice(ids, 20_000)]
+            drive(port, timeline[::-1], token, warmup_seconds)
             cpu_before = _cpu_seconds(proc.pid)
-            started = time.perf_counter()
-            timelines = drive(port, timeline[warmup:], headers)
-            seconds = time.perf_counter() - started
+            timelines = drive(port, timeline, token, seconds)
             cpu_after = _cpu_seconds(proc.pid)
         finally:
             _stop_server(proc)
     result = {
         "patients": float(patients),
         "assessments": float(stored),
-        "requests": float(requests),
         "clients": float(CLIENTS),
+        "seconds": seconds,
+        "warmup_seconds": warmup_seconds,
         **_percentiles("health", health),
+        "health_requests_per_second": health.requests / health.seconds,
         **_percentiles("timeline", timelines),
-        "timeline_requests_per_second": requests / seconds,
+        "timeline_requests": float(timelines.requests),
+        "timeline_requests_per_second": timelines.requests / timelines.seconds,
     }
     if cpu_before is not None and cpu_after is not None:
-        result["timeline_server_cpu_ms"] = (cpu_after - cpu_before) * 1000 / requests
+        result["timeline_server_cpu_ms"] = (cpu_after - cpu_before) * 1000 / timelines.requests
     return result
 
 
@@ -307,7 +352,7 @@ def _children(pid: int) -> list[int]:
 
 def main() -> None:
     patients = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
-    result = run(patients, assessments=10 * patients, requests=min(4_000, 40 * patients))
+    result = run(patients, assessments=10 * patients)
     for key, value in result.items():
         print(f"{key}: {value:,.2f}")
 

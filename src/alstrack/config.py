@@ -120,6 +120,15 @@ class Settings(BaseSettings):
         le=64,
         description="Server processes of `alstrack serve`; default one per CPU core, at most 4.",
     )
+    keepalive_requests: int = Field(
+        default=100,
+        ge=0,
+        le=1_000_000,
+        description=(
+            "Requests a keep-alive connection carries before `alstrack serve` (with several "
+            "processes) closes it, so that clients spread over the processes; 0 for never."
+        ),
+    )
     secret_key: SecretStr | None = Field(
         default=None,
         description=(

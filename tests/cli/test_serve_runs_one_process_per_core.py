@@ -3,6 +3,7 @@ or as many as `--workers` / `ALSTRACK_WORKERS` say; a count out of range is refu
 
 from __future__ import annotations
 
+import http.client
 import os
 import socket
 import subprocess
@@ -66,8 +67,10 @@ def _workers(pid: int) -> list[int]:
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="counts processes in /proc")
-def test_serve_with_three_workers_answers_from_three_processes(tmp_path: Path) -> None:
-    env = os.environ | {"ALSTRACK_DATA_DIR": str(tmp_path)}
+def test_serve_with_three_workers_answers_from_three_processes_and_rotates_connections(
+    tmp_path: Path,
+) -> None:
+    env = os.environ | {"ALSTRACK_DATA_DIR": str(tmp_path), "ALSTRACK_KEEPALIVE_REQUESTS": "4"}
     env.pop("ALSTRACK_DATABASE_URL", None)
     subprocess.run([str(ALSTRACK), "db", "upgrade"], env=env, check=True, capture_output=True)
     port = _free_port()
@@ -95,6 +98,18 @@ def test_serve_with_three_workers_answers_from_three_processes(tmp_path: Path) -
             time.sleep(0.2)
         assert len(workers) == 3, (tmp_path / "serve.log").read_text()
         assert "(3 processes)" in (tmp_path / "serve.log").read_text()
+        # Every 4th answer on a keep-alive connection closes it, so that clients spread over
+        # the processes; the client's next request goes on a new connection.
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        closing = []
+        for _ in range(8):
+            conn.request("GET", "/health")
+            response = conn.getresponse()
+            response.read()
+            assert response.status == 200
+            closing.append(response.getheader("connection") == "close")
+        conn.close()
+        assert closing == [False, False, False, True] * 2
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -10,6 +10,7 @@ import anyio.to_thread
 from fastapi import FastAPI, Response
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp
 from swagger_ui_bundle import swagger_ui_path  # type: ignore[import-untyped]
 
 from alstrack import __version__
@@ -39,6 +40,7 @@ from alstrack.api import (
     sites,
     text,
 )
+from alstrack.api.connections import RotateConnections
 from alstrack.api.errors import ErrorResponse
 from alstrack.config import Settings, get_settings
 from alstrack.store.db import Database
@@ -123,6 +125,14 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     # Every route that authenticates declares its permission (api/deps.py), or the app is not built.
     deps.check_declarations(app, routers)
     return app
+
+
+def create_served_app() -> ASGIApp:
+    """The app each process of ``alstrack serve --workers N`` builds (uvicorn's factory): the
+    app of the settings, whose keep-alive connections end every ``keepalive_requests`` requests
+    so that the clients spread over the processes (api/connections.py)."""
+    settings = get_settings()
+    return RotateConnections(create_app(settings), settings.keepalive_requests)
 
 
 DOCS_ASSETS = "/docs/assets"

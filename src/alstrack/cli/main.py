@@ -82,7 +82,7 @@ def serve(
     db.dispose()
     # Each worker process builds its own app, and its own database pool, from the same settings.
     uvicorn.run(
-        "alstrack.api.app:create_app",
+        "alstrack.api.app:create_served_app",
         factory=True,
         workers=processes,
         host=bind_host,
