@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import click
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from typer._click.globals import get_current_context
 
 from alstrack.config import Settings
 from alstrack.errors import AlstrackError, FieldError, InvalidInput
@@ -39,7 +39,8 @@ def database(*, migrated: bool = True) -> Database:
     # The command's connections close when it ends, not whenever the garbage collector gets to
     # them: a process that runs commands in-process (a script, a test run) would otherwise leave
     # PostgreSQL connections open (ResourceWarning: unclosed connection).
-    command = click.get_current_context(silent=True)
+    # Typer (0.2x) runs on its own copy of click: the real click's context is never set.
+    command = get_current_context(silent=True)
     if command is not None:
         command.call_on_close(db.dispose)
     if migrated and current_revision(db) != head_revision(db):
