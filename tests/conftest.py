@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
@@ -28,7 +29,7 @@ from sqlalchemy import create_engine, func, select, text
 
 from alstrack.api.app import create_app
 from alstrack.config import Settings
-from alstrack.domain.permissions import allows
+from alstrack.domain.permissions import needs_second_factor, signs
 from alstrack.services import attestations, auth, patients, records, users
 from alstrack.services.assessments import InstrumentAssessmentIn
 from alstrack.services.consent_documents import install_document, template_in
@@ -40,7 +41,7 @@ from alstrack.services.users import UserIn
 from alstrack.store.db import Database
 from alstrack.store.migrate import upgrade
 from alstrack.store.models import Base
-from signing_cast import PASSWORD, SECRET
+from signing_cast import PASSWORD, SECRET, set_up_app
 
 PG_ADMIN_URL = os.environ.get(
     "ALSTRACK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -48,11 +49,11 @@ PG_ADMIN_URL = os.environ.get(
 
 
 def _pg_available() -> str | None:
+    # psycopg itself, closed on leaving the block: an engine's first connection outlived its
+    # dispose() and was reported unclosed when collected, in whichever test that happened.
     try:
-        engine = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
-        with engine.connect() as conn:
-            conn.execute(text("select 1"))
-        engine.dispose()
+        with psycopg.connect(PG_ADMIN_URL.replace("+psycopg", ""), connect_timeout=3) as conn:
+            conn.execute("select 1")
         return None
     except Exception as exc:
         return f"PostgreSQL leg NOT RUN: no server at {PG_ADMIN_URL} ({type(exc).__name__})"
@@ -138,18 +139,6 @@ def quick_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatc
     )
 
 
-# The permissions of the signed acts (plan approval, screening review, release and donor
-# determination, administration, expedited report, record lock).
-SIGNING_PERMISSIONS = (
-    "plans.approve",
-    "screenings.review",
-    "products.release",
-    "products.administer",
-    "safety.report",
-    "records.lock",
-)
-
-
 @dataclass
 class Clinic:
     """Northgate (NORTH) and Southbank (SOUTH) clinics and their staff."""
@@ -176,10 +165,13 @@ class Clinic:
         self.people[username] = users.authenticate(self.db, self.tokens[username])
         # Only a role that may sign something certifies (each certification is a signed,
         # audited transaction, and nearly every test builds the cast).
-        if any(allows(role, p) for p in SIGNING_PERMISSIONS):
+        if signs(role):
             attestations.attest(
                 self.db, self.people[username], attestations.AttestationIn(password=SECRET)
             )
+        # Admins and the roles that sign log in with a one-time code too (services/mfa.py).
+        if needs_second_factor(role):
+            set_up_app(self.db, self.people[username])
         return self.people[username]
 
 

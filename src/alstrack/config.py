@@ -120,6 +120,13 @@ class Settings(BaseSettings):
         le=64,
         description="Server processes of `alstrack serve`; default one per CPU core, at most 4.",
     )
+    mfa: bool = Field(
+        default=True,
+        description=(
+            "Require a one-time code (TOTP) at login from admins and the roles that sign "
+            "(HIPAA 164.312(d); checklist AC-6); false turns it off."
+        ),
+    )
     keepalive_requests: int = Field(
         default=100,
         ge=0,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyotp
 import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
@@ -57,18 +58,29 @@ def test_demo_loads_synthetic_patients_marked_synthetic_with_demo_tokens(data_di
     assert (data_dir / "demo-tokens.txt").stat().st_mode & 0o077 == 0
 
 
-def test_the_demo_staff_can_log_in_with_the_passwords_the_demo_wrote(data_dir: Path) -> None:
+def _private(path: Path) -> dict[str, str]:
+    assert path.stat().st_mode & 0o077 == 0
+    lines = path.read_text().splitlines()
+    return dict(line.split("\t") for line in lines if not line.startswith("#"))
+
+
+def test_the_demo_staff_can_log_in_with_the_passwords_and_app_keys_the_demo_wrote(
+    data_dir: Path,
+) -> None:
     runner.invoke(app, ["db", "upgrade"])
     assert runner.invoke(app, ["demo", "--patients", "2", "--seed", "5"]).exit_code == 0
-    path = data_dir / "demo-passwords.txt"
-    assert path.stat().st_mode & 0o077 == 0
-    passwords = dict(
-        line.split("\t") for line in path.read_text().splitlines() if not line.startswith("#")
-    )
+    passwords = _private(data_dir / "demo-passwords.txt")
     assert set(passwords) >= {"alice", "chen", "nina", "adam"}
+    keys = _private(data_dir / "demo-mfa-keys.txt")
+    assert {"chen", "nina", "adam"} <= set(keys)
+    assert "alice" not in keys  # a coordinator signs nothing: the password alone
     db = Database(f"sqlite:///{data_dir / 'alstrack.db'}")
-    session = auth.login(db, auth.LoginIn(username="chen", password=passwords["chen"]))
+    code = pyotp.TOTP(keys["chen"]).now()
+    login = auth.LoginIn(username="chen", password=passwords["chen"], totp_code=code)
+    session = auth.login(db, login)
     assert auth.authenticate_session(db, session.token).username == "chen"
+    alice = auth.login(db, auth.LoginIn(username="alice", password=passwords["alice"]))
+    assert auth.authenticate_session(db, alice.token).scope == "full"
     db.dispose()
 
 

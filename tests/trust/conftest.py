@@ -12,6 +12,7 @@ from trust_cast import CHENS_PASSWORD, NOW
 
 from alstrack.config import get_settings
 from alstrack.services import auth
+from signing_cast import one_time_code
 
 
 @pytest.fixture(autouse=True)
@@ -41,7 +42,10 @@ def policy(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 def chen_password(clinic: Any) -> str:
     """Chen's own password, chosen after an admin's reset."""
     one_time = auth.reset_password(clinic.db, clinic["adam"], "chen", "new starter")
-    session = auth.login(clinic.db, auth.LoginIn(username="chen", password=one_time))
+    code = one_time_code(clinic.db, "chen")
+    session = auth.login(
+        clinic.db, auth.LoginIn(username="chen", password=one_time, totp_code=code)
+    )
     actor = auth.authenticate_session(clinic.db, session.token)
     auth.change_password(
         clinic.db,

@@ -152,11 +152,22 @@ def test_a_read_only_token_of_any_role_may_only_read(
             rule = operation.get(PERMISSION_KEY)
             if not rule or role not in roles_allowed(rule):
                 continue  # refused to the role anyway, or for any signed-in user
+            status = _call(reader, method, _url(path, username)).status_code
+            if not rule.get("all_of") and not rule.get("any_of"):
+                # A signed-in user's own business (password, tokens, attestation, second
+                # factor): a read-only token reads it, and changes nothing (an empty body may
+                # be refused as invalid first).
+                assert (status != 403) if method == "GET" else status in (403, 422), (
+                    method,
+                    path,
+                    role,
+                    status,
+                )
+                continue
             if rule.get("any_of"):
                 reading = any(p.endswith(".read") and allows(role, p) for p in rule["any_of"])
             else:
                 reading = all(p.endswith(".read") for p in rule["all_of"])
-            status = _call(reader, method, _url(path, username)).status_code
             assert (status == 403) == (not reading), (method, path, role, status)
 
 

@@ -13,7 +13,16 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from trust_cast import CHENS_PASSWORD, NOW, bearer
 
+from alstrack.config import get_settings
 from alstrack.store.models import AuditEntry, LoginSession, User
+
+
+@pytest.fixture(autouse=True)
+def password_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are of the password: logins here need no one-time code (ALSTRACK_MFA off).
+    The second factor has its own tests (test_admins_and_signers_log_in_with_a_one_time_code)."""
+    monkeypatch.setenv("ALSTRACK_MFA", "false")
+    get_settings.cache_clear()
 
 
 def _login(http: TestClient, password: str, username: str = "chen") -> Any:

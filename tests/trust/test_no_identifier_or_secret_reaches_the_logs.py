@@ -31,6 +31,7 @@ from alstrack.api.app import create_app
 from alstrack.config import Settings
 from alstrack.services.patients import IdentityOut
 from alstrack.store.db import Database
+from signing_cast import one_time_code
 
 _RELIABILITY_TESTS = str(Path(__file__).resolve().parent.parent / "reliability")
 if _RELIABILITY_TESTS not in sys.path:
@@ -149,8 +150,12 @@ def a_days_work(http: httpx2.Client, clinic: Any) -> list[str]:
     ok(http.get("/me", params={"access_token": token}, headers=dana_auth))
     ok(http.get(f"/patients/{pid}", params={"name": "Marguerite Oyelaran-Quist"}), 401)
 
+    # With Chen's one-time code, so that each wrong password counts towards the lockout.
+    code = one_time_code(clinic.db, "chen")
+    secrets.append(code or "")
     for wrong in WRONG_PASSWORDS:
-        ok(http.post("/auth/login", json={"username": "chen", "password": wrong}), 401)
+        attempt = {"username": "chen", "password": wrong, "totp_code": code}
+        ok(http.post("/auth/login", json=attempt), 401)
     refused = http.post("/auth/login", json={"username": "dana", "password": DANAS_PASSWORD[:3]})
     assert refused.status_code in (401, 422)
     unlock = ok(http.post("/users/chen/password-reset", json={"reason": "locked"}, headers=adam))
@@ -258,8 +263,9 @@ def test_alstrack_serve_writes_requests_and_the_lockout_alert_but_no_identifier_
         searched = http.get("/patients", params={"family_name": IDENTITY["family_name"]})
         assert searched.status_code == 200
         assert http.get("/me", params={"token": token}).status_code == 200
+        code = one_time_code(clinic.db, "chen")
         for wrong in WRONG_PASSWORDS[:2]:
-            login = {"username": "chen", "password": wrong}
+            login = {"username": "chen", "password": wrong, "totp_code": code}
             assert http.post("/auth/login", json=login).status_code == 401
     written = log.read_text()
     assert _leaks(written, [token, *WRONG_PASSWORDS, *IDENTIFIERS]) == []

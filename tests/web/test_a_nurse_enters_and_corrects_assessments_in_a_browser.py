@@ -15,6 +15,8 @@ from typing import Any
 from playwright.sync_api import Page, expect
 from web_cast import PASSWORD
 
+from signing_cast import one_time_code
+
 # Every control a user can reach, and whether it has a label; every aria-describedby names
 # an element of the page.
 UNLABELLED = """() => [...document.querySelectorAll(
@@ -29,9 +31,11 @@ UNGROUPED = """() => [...document.querySelectorAll('input[type=radio]')]
   .filter(e => !e.closest('fieldset')?.querySelector('legend')).map(e => e.name)"""
 
 
-def _sign_in(page: Page, username: str) -> None:
+def _sign_in(page: Page, username: str, code: str | None = None) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
+    if code is not None:  # a nurse signs administrations: her login needs the app's code
+        page.get_by_label("One-time code").fill(code)
     page.get_by_role("button", name="Sign in").click()
 
 
@@ -41,10 +45,12 @@ def _labelled(page: Page) -> None:
     assert page.evaluate(UNGROUPED) == []
 
 
-def test_nina_enters_an_alsfrs_r_corrects_it_and_checks_an_fvc(visit: Any, pat: Any) -> None:
+def test_nina_enters_an_alsfrs_r_corrects_it_and_checks_an_fvc(
+    visit: Any, pat: Any, clinic: Any
+) -> None:
     page = visit.page
     visit.go(f"/clinic/patients/{pat.id}")
-    _sign_in(page, "nina")
+    _sign_in(page, "nina", one_time_code(clinic.db, "nina"))
     page.get_by_role("link", name="New ALSFRS-R").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("New ALSFRS-R")
     speech = page.get_by_role("group", name="1. Speech")

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from signing_cast import PASSWORD
+from signing_cast import PASSWORD, one_time_code
 
 KEY = SecretStr("test key of the web pages' CSRF tokens, 32+ chars")
 
@@ -27,11 +27,12 @@ def csrf_of(html: str) -> str:
 
 
 def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> Any:
+    """Sign in through the form, with the one-time code where the user has an app set up."""
     form = client.get("/login")
+    data = {"csrf_token": csrf_of(form.text), "username": username, "password": password}
+    code = one_time_code(client.app.state.db, username)  # type: ignore[attr-defined]
     return client.post(
-        "/login",
-        data={"csrf_token": csrf_of(form.text), "username": username, "password": password},
-        follow_redirects=False,
+        "/login", data=data | ({"totp_code": code} if code else {}), follow_redirects=False
     )
 
 

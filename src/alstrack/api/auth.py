@@ -11,9 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from alstrack.api.deps import DB, CurrentActor, Id, bearer, needs
 from alstrack.errors import Unauthenticated
-from alstrack.services import attestations, auth, users
+from alstrack.services import attestations, auth, mfa, users
 from alstrack.services.attestations import AttestationIn, AttestationOut, AttestationsOut
 from alstrack.services.auth import LoginIn, LoginOut, PasswordChangeIn
+from alstrack.services.mfa import MfaCodeIn, MfaSetupOut, MfaStatusOut
 from alstrack.services.users import IssuedTokenOut, TokenIn, TokenOut, UserIn, UserOut
 
 router = APIRouter(tags=["users and login"])
@@ -35,7 +36,8 @@ class ResetOut(BaseModel):
 
 @router.post(
     "/auth/login",
-    summary="Log in with a username and password: a session token (ends when idle)",
+    summary="Log in with a username and password, and the one-time code of your authenticator "
+    "app where your role needs one: a session token (ends when idle)",
 )
 def login(data: LoginIn, db: DB) -> LoginOut:
     return auth.login(db, data)
@@ -71,6 +73,44 @@ def change_password(data: PasswordChangeIn, db: DB, actor: CurrentActor) -> Resp
 )
 def attest(data: AttestationIn, db: DB, actor: CurrentActor) -> AttestationOut:
     return attestations.attest(db, actor, data)
+
+
+@router.get(
+    "/auth/mfa",
+    summary="Whether your logins need a one-time code, and whether your app is set up",
+    openapi_extra=needs(),
+)
+def mfa_status(db: DB, actor: CurrentActor) -> MfaStatusOut:
+    return mfa.status(db, actor)
+
+
+@router.post(
+    "/auth/mfa",
+    status_code=status.HTTP_201_CREATED,
+    summary="Set up your authenticator app: a new key (TOTP, RFC 6238), shown once; "
+    "then confirm it with POST /auth/mfa/confirm",
+    openapi_extra=needs(),
+)
+def mfa_start(db: DB, actor: CurrentActor) -> MfaSetupOut:
+    return mfa.start(db, actor)
+
+
+@router.post(
+    "/auth/mfa/confirm",
+    summary="Turn your second factor on with the first code your app shows for the new key",
+    openapi_extra=needs(),
+)
+def mfa_confirm(data: MfaCodeIn, db: DB, actor: CurrentActor) -> MfaStatusOut:
+    return mfa.confirm(db, actor, data)
+
+
+@router.post(
+    "/users/{username}/mfa/reset",
+    summary="Remove a user's second factor (admin; a lost phone): they set up a new one",
+    openapi_extra=needs("users.write"),
+)
+def mfa_reset(username: Username, data: ReasonIn, db: DB, actor: CurrentActor) -> MfaStatusOut:
+    return mfa.reset(db, actor, username, data.reason)
 
 
 @router.get(

@@ -79,7 +79,7 @@ def check_route_permission(actor: Actor, rule: dict[str, list[str]]) -> None:
         actor.require(permission)
     alternatives = rule.get("any_of")
     if alternatives and not any(actor.can(p) for p in alternatives):
-        if len(alternatives) == 1 or actor.scope == "password":
+        if len(alternatives) == 1 or actor.scope in ("password", "mfa"):
             actor.require(alternatives[0])
         raise PermissionDenied(
             f"The {actor.role} role may not do this (it needs one of {', '.join(alternatives)})."

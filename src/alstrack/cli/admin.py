@@ -7,11 +7,14 @@ from enum import StrEnum
 from typing import Annotated
 
 import typer
+from pydantic import SecretStr
 from rich.table import Table
 
 from alstrack.cli.common import console, database, user_errors
+from alstrack.domain.attestation import attestation_text
 from alstrack.domain.permissions import ROLES
-from alstrack.services import auth, users
+from alstrack.services import attestations, auth, mfa, users
+from alstrack.services.attestations import AttestationIn
 from alstrack.services.users import UserIn
 from alstrack.store.migrate import current_revision, head_revision, upgrade
 
@@ -68,6 +71,47 @@ def user_reset_password(
         db = database()
         temporary = auth.reset_password(db, users.system_actor(db), username, reason)
         console.print(temporary, highlight=False, soft_wrap=True)
+
+
+@user_app.command("reset-mfa")
+def user_reset_mfa(
+    username: str,
+    reason: Annotated[str, typer.Option(help="Why the second factor is reset (audited)")],
+) -> None:
+    """Remove a user's authenticator app (a lost phone; acts as the alstrack system account;
+    audited). Their next login may only set up a new one (POST /auth/mfa)."""
+    with user_errors():
+        db = database()
+        mfa.reset(db, users.system_actor(db), username, reason)
+        console.print(f"The second factor of {username} is reset: they set up a new app at login.")
+
+
+@user_app.command("attest")
+def user_attest(
+    username: str,
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            help="The user's own password: the attestation is signed with it (asked if not given)",
+        ),
+    ],
+) -> None:
+    """Certify, as USERNAME, that their electronic signatures are legally binding (21 CFR
+    11.100(c)): prints the text, then signs it 'certified' with the user's password. Needed once
+    before a user's first signature (as POST /auth/attestation)."""
+    with user_errors():
+        db = database()
+        actor = users.named_actor(db, username)
+        text = attestation_text()
+        console.print(f"[bold]Attestation {text.version}[/bold] ({text.source})")
+        console.print(text.text, highlight=False, soft_wrap=True)
+        done = attestations.attest(db, actor, AttestationIn(password=SecretStr(password)))
+        console.print(
+            f"Certified by {done.username} at {done.attested_at.isoformat(timespec='seconds')} "
+            f"(version {done.text_version}, SHA-256 {done.text_sha256[:12]}…)."
+        )
 
 
 class Scope(StrEnum):

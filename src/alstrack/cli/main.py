@@ -127,8 +127,11 @@ def demo_command(
     demo.write_tokens(path, result.tokens)
     passwords = Settings().data_dir / "demo-passwords.txt"
     demo.write_passwords(passwords, result.passwords)
+    keys = Settings().data_dir / "demo-mfa-keys.txt"
+    demo.write_mfa_keys(keys, result.mfa_keys)
     console.print(
         f"Loaded {result.patients} SYNTHETIC patients with {result.assessments} assessments.\n"
         f"API tokens of the demo staff are in {path} (use one in /docs → Authorize); their "
-        f"passwords, for POST /auth/login, in {passwords}."
+        f"passwords, for POST /auth/login, in {passwords}; the keys of the authenticator apps "
+        f"of those who log in with a one-time code too, in {keys}."
     )

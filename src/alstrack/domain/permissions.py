@@ -129,3 +129,29 @@ ALL_SITES_ROLES: frozenset[str] = frozenset({"admin", "system", "auditor"})
 
 def allows(role: str, permission: str) -> bool:
     return permission in MATRIX.get(role, frozenset())
+
+
+# The permissions of the signed acts (21 CFR 11.50): plan approval, screening review, release
+# and donor determination, administration, the expedited report, the record lock.
+SIGNING_PERMISSIONS: frozenset[str] = frozenset(
+    {
+        "plans.approve",
+        "screenings.review",
+        "products.release",
+        "products.administer",
+        "safety.report",
+        "records.lock",
+    }
+)
+
+
+def signs(role: str) -> bool:
+    """Whether users of ``role`` may sign something."""
+    return any(allows(role, p) for p in SIGNING_PERMISSIONS)
+
+
+def needs_second_factor(role: str) -> bool:
+    """Whether a login of ``role`` needs a one-time code besides the password: admins and the
+    roles that sign (regulatory checklist AC-6, after HIPAA 164.312(d)). The service account
+    never logs in."""
+    return role != "system" and (role == "admin" or signs(role))

@@ -64,11 +64,7 @@ def attest(db: Database, actor: Actor, data: AttestationIn) -> AttestationOut:
     already."""
     if actor.scope == "read":
         raise PermissionDenied("A read-only token may not certify signatures: log in.")
-    if actor.scope != "full":
-        raise PermissionDenied(
-            "Change your password first: after a reset, or when it is too old, it is the only "
-            "thing a login may do (POST /auth/password)."
-        )
+    actor.require_full()
     text = attestation_text()
     confirmed = confirm(db, actor, data.password)
     with db.transaction() as session:

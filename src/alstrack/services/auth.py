@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from alstrack.config import get_settings
 from alstrack.errors import InvalidInput, NotFound, PermissionDenied, Unauthenticated
+from alstrack.services import mfa
 from alstrack.services.context import Actor, audited, now
 from alstrack.store import audit
 from alstrack.store.db import Database
@@ -68,6 +69,11 @@ def _dummy_hash() -> str:
 
 
 _WRONG = "Wrong username or password."
+_WRONG_WITH_CODE = "Wrong username, password or one-time code."
+_CODE_NEEDED = (
+    "This account logs in with the one-time code of its authenticator app as well: send it as "
+    "totp_code."
+)
 
 
 class UnknownSession(Unauthenticated):
@@ -81,6 +87,11 @@ class LoginIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     username: Annotated[str, Field(min_length=1, max_length=64)]
     password: Password
+    totp_code: mfa.Code | None = Field(
+        default=None,
+        description="The authenticator app's code: needed by admins and the roles that sign "
+        "once their app is set up",
+    )
 
 
 class LoginOut(BaseModel):
@@ -90,6 +101,9 @@ class LoginOut(BaseModel):
     role: str
     must_change_password: bool = Field(
         description="True: the session may only change the password (after a reset or expiry)"
+    )
+    must_set_up_mfa: bool = Field(
+        description="True: the session may only set up the authenticator app (POST /auth/mfa)"
     )
     idle_minutes: int = Field(description="The session ends after this long without a request")
     expires_at: datetime = Field(description="The session ends at this time in any case")
@@ -181,8 +195,13 @@ def login(db: Database, data: LoginIn) -> LoginOut:
                 "it by resetting the password."
             )
             audit.record(session, [_security_entry(user, at, "login_refused_locked")])
-        elif not _verify(user.password_hash, data.password):
-            failure = _WRONG
+        elif (second := _second_factor(user)) and data.totp_code is None:
+            # Asked before the password is checked: the answer tells nothing of the password.
+            failure = _CODE_NEEDED
+        elif not _verify(user.password_hash, data.password) or (
+            second and not mfa.verify_code(user, data.totp_code or "", at)
+        ):
+            failure = _WRONG_WITH_CODE if second else _WRONG
             _count_failure(session, user, at)
         else:
             failure = None
@@ -191,6 +210,11 @@ def login(db: Database, data: LoginIn) -> LoginOut:
     if failure is not None:
         raise Unauthenticated(failure)
     return out
+
+
+def _second_factor(user: User) -> bool:
+    """Whether this login needs the code: a role that needs it, with its app set up."""
+    return user.totp_enrolled_at is not None and mfa.required(user.role)
 
 
 def _open_session(session: Session, user: User, at: datetime) -> LoginOut:
@@ -210,6 +234,7 @@ def _open_session(session: Session, user: User, at: datetime) -> LoginOut:
         display_name=user.display_name,
         role=user.role,
         must_change_password=user.must_change_password or _password_expired(user, at),
+        must_set_up_mfa=user.totp_enrolled_at is None and mfa.required(user.role),
         idle_minutes=settings.session_idle_minutes,
         expires_at=at + timedelta(hours=settings.session_max_hours),
     )
@@ -262,6 +287,7 @@ def actor_query(credential: Any, *columns: Any) -> Select[Any]:
 _BY_SESSION = actor_query(
     LoginSession,
     User.must_change_password,
+    User.totp_enrolled_at,
     User.password_changed_at,
     LoginSession.id.label("session_id"),
     LoginSession.created_at,
@@ -327,7 +353,12 @@ def authenticate_session(db: Database, token: str) -> Actor:
         )
     sites = frozenset(r.site_id for r in rows if r.site_id is not None)
     expired = _password_expired(row, at)
-    scope = "password" if row.must_change_password or expired else "full"
+    if row.must_change_password or expired:
+        scope = "password"
+    elif row.totp_enrolled_at is None and mfa.required(row.role):
+        scope = "mfa"
+    else:
+        scope = "full"
     return Actor(row.id, row.username, row.display_name, row.role, sites, scope=scope)
 
 

@@ -28,7 +28,8 @@ class Actor:
     role: str
     site_ids: frozenset[int] = field(default_factory=frozenset)
     # "full": what the role allows; "read": its *.read permissions only (a read-only API token);
-    # "password": nothing but changing the password (after a reset, or when it is too old).
+    # "password": nothing but changing the password (after a reset, or when it is too old);
+    # "mfa": nothing but setting up the second factor its role needs (services/mfa.py).
     scope: str = "full"
 
     @property
@@ -40,13 +41,24 @@ class Actor:
             return False
         return allows(self.role, permission)
 
+    def require_full(self) -> None:
+        """Refuse a login limited to changing its password or setting up its second factor,
+        in the words of what it must do first."""
+        if self.scope == "password":
+            raise PermissionDenied(
+                "Change your password first: after a reset, or when it is too old, it is "
+                "the only thing a login may do (POST /auth/password)."
+            )
+        if self.scope == "mfa":
+            raise PermissionDenied(
+                f"Set up your authenticator app first: the {self.role} role logs in with a "
+                "one-time code besides the password (POST /auth/mfa, then "
+                "POST /auth/mfa/confirm with the code it shows)."
+            )
+
     def require(self, permission: str) -> None:
         if not self.can(permission):
-            if self.scope == "password":
-                raise PermissionDenied(
-                    "Change your password first: after a reset, or when it is too old, it is "
-                    "the only thing a login may do (POST /auth/password)."
-                )
+            self.require_full()
             if self.scope == "read" and allows(self.role, permission):
                 raise PermissionDenied(f"A read-only token may not do this ({permission}).")
             raise PermissionDenied(f"The {self.role} role may not do this ({permission}).")

@@ -5,21 +5,24 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
+import pyotp
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from alstrack.analysis.synthetic import SyntheticPatient, simulate_clinic
 from alstrack.domain import spirometry
 from alstrack.domain.eligibility.review import PLANNABLE
+from alstrack.domain.permissions import needs_second_factor
 from alstrack.services import (
     adjuncts,
     attestations,
     auth,
     consent_documents,
+    mfa,
     plans,
     records,
     screenings,
@@ -70,6 +73,8 @@ class DemoResult:
     assessments: int
     tokens: dict[str, str]
     passwords: dict[str, str]
+    # The authenticator-app keys of the staff whose logins need a one-time code.
+    mfa_keys: dict[str, str] = field(default_factory=dict)
 
 
 def is_empty(db: Database) -> bool:
@@ -111,14 +116,31 @@ def load_demo(
             progress(1)
     staff = {name: users.authenticate(db, token) for name, token in tokens.items()}
     signing = {name: SecretStr(password) for name, password in passwords.items()}
+    mfa_keys: dict[str, str] = {}
     for name, person in staff.items():  # each certifies their signatures (21 CFR 11.100(c))
         attestations.attest(db, person, attestations.AttestationIn(password=signing[name]))
+        if needs_second_factor(person.role):
+            mfa_keys[name] = _set_up_app(db, person)
     approved = _pathway(db, actor, staff, signing, loaded)
     _adjunct_sessions(db, staff, approved)
     load_products(db, staff, signing, approved)
     return DemoResult(
-        patients=patients, assessments=assessments, tokens=tokens, passwords=passwords
+        patients=patients,
+        assessments=assessments,
+        tokens=tokens,
+        passwords=passwords,
+        mfa_keys=mfa_keys,
     )
+
+
+def _set_up_app(db: Database, person: Actor) -> str:
+    """Set up a demo user's authenticator app as the user would (services/mfa.py), confirmed
+    with the code of the half-minute before, so that the code shown now is still unused."""
+    key = mfa.start(db, person).secret
+    totp = pyotp.TOTP(key)
+    earlier = totp.generate_otp(totp.timecode(now()) - 1)
+    mfa.confirm(db, person, mfa.MfaCodeIn(code=earlier))
+    return key
 
 
 def _load_patient(db: Database, actor: Actor, site_id: int, sp: SyntheticPatient) -> int:
@@ -440,6 +462,11 @@ def write_tokens(path: Path, tokens: dict[str, str]) -> None:
 def write_passwords(path: Path, passwords: dict[str, str]) -> None:
     """Keep the demo staff's passwords (for POST /auth/login) beside their tokens."""
     _write_private(path, "passwords", passwords)
+
+
+def write_mfa_keys(path: Path, keys: dict[str, str]) -> None:
+    """Keep the demo staff's authenticator-app keys (base32, for any TOTP app) beside them."""
+    _write_private(path, "authenticator-app keys (TOTP, base32)", keys)
 
 
 def _write_private(path: Path, what: str, secrets_by_user: dict[str, str]) -> None:

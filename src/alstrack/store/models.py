@@ -65,6 +65,12 @@ class User(Base):
     )
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The second factor (services/mfa.py): a TOTP secret (RFC 6238, base32), the time its
+    # first code was confirmed (None: set up but not confirmed, or none), and the last time step
+    # whose code was used, so that no code is accepted twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    totp_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class UserSite(Base):

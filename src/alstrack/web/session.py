@@ -35,6 +35,11 @@ MUST_CHANGE = (
     "it is too old). These pages cannot change it yet: change it through the API "
     "(POST /auth/password), then sign in here with the new one."
 )
+MUST_SET_UP_MFA = (
+    "Your role logs in with a one-time code from an authenticator app as well, and yours is not "
+    "set up yet. These pages cannot set it up yet: set it up through the API (POST /auth/mfa, "
+    "then POST /auth/mfa/confirm with the code the app shows), then sign in here with the code."
+)
 NOTICES = {
     "ended": "Your session has ended (signed out, idle too long, or too old): sign in again.",
     "signed_out": "You are signed out.",
@@ -83,14 +88,18 @@ def login_submit(request: Request, db: DB) -> Response:
     next_page = safe_next(form.get("next"))
     username = form.get("username", "").strip()
     try:
-        data = LoginIn(username=username, password=form.get("password", ""))
-    except ValidationError:
+        code = form.get("totp_code", "").replace(" ", "") or None
+        data = LoginIn(username=username, password=form.get("password", ""), totp_code=code)
+    except ValidationError as exc:
+        wrong_code = any(e["loc"] == ("totp_code",) for e in exc.errors())
         return _login_page(
             request,
             db,
             next_page=next_page,
             username=username,
-            error="Enter your username and your password.",
+            error="The one-time code is the 6 digits your authenticator app shows."
+            if wrong_code
+            else "Enter your username and your password.",
             status_code=422,
         )
     try:
@@ -99,10 +108,11 @@ def login_submit(request: Request, db: DB) -> Response:
         return _login_page(
             request, db, next_page=next_page, username=username, error=exc.message, status_code=401
         )
-    if session.must_change_password:
+    if session.must_change_password or session.must_set_up_mfa:
         auth.logout(db, session.token)  # a session that could do nothing here
+        why = MUST_CHANGE if session.must_change_password else MUST_SET_UP_MFA
         return _login_page(
-            request, db, next_page=next_page, username=username, error=MUST_CHANGE, status_code=403
+            request, db, next_page=next_page, username=username, error=why, status_code=403
         )
     response = RedirectResponse(next_page, status_code=303)
     response.set_cookie(SESSION_COOKIE, session.token, **cookie_options(request))
