@@ -189,6 +189,7 @@ CONSENT: RecordKind[ConsentIn, ConsentOut] = RecordKind(
     prepare=_prepare,
     present=_present,
     order_by="consented_on",
+    identifying=("representative_name", "witness_name"),
     check_correctable=_correctable,
     check_voidable=_voidable,
 )

@@ -64,6 +64,10 @@ class RecordKind(Generic[InT, OutT]):
     prepare: Callable[[Session, PatientContext, InT], dict[str, Any]]
     present: Callable[[Any, PatientContext], OutT]
     order_by: str
+    # Columns that name someone other than staff (a consent's representative and witness):
+    # showing a record with one of them filled is a view of identifiable data, audited like
+    # the patient's identifiers (HIPAA 164.312(b); checklist AT-6).
+    identifying: tuple[str, ...] = ()
     # Checks that span the records of one import (prepare sees only what is stored already).
     check_batch: Callable[[list[dict[str, Any]]], None] | None = None
     # prepare for a whole import at once (contexts by patient id, the patient ids, the inputs):
@@ -453,9 +457,34 @@ def void(
 
 def get(db: Database, actor: Actor, kind: RecordKind[InT, OutT], record_id: int) -> OutT:
     actor.require(kind.permission_read)
-    with db.read() as session:
+    with db.transaction() if kind.identifying else db.read() as session:
         row, patient = _load(session, actor, kind, record_id)
+        _audit_view(session, actor, kind, patient, [row])
         return kind.present(row, patient_context(session, patient))
+
+
+def _audit_view(
+    session: Session, actor: Actor, kind: RecordKind[Any, Any], patient: Patient, rows: list[Any]
+) -> None:
+    """Audit the showing of ``rows`` that name someone (``kind.identifying``), in one entry."""
+    shown = [r.id for r in rows if any(getattr(r, f) for f in kind.identifying)]
+    if not shown:
+        return
+    audit.record(
+        session,
+        [
+            audited(
+                actor,
+                at=now(),
+                action="view",
+                entity=kind.name,
+                entity_id=shown[0] if len(shown) == 1 else None,
+                patient_id=patient.id,
+                site_id=patient.site_id,
+                new={"records": shown, "fields": list(kind.identifying)},
+            )
+        ],
+    )
 
 
 def current_rows(session: Session, kind: RecordKind[Any, Any], patient_id: int) -> Iterable[Any]:
@@ -477,12 +506,13 @@ def list_for_patient(
 ) -> list[OutT]:
     """A patient's records of one kind in date order; superseded and voided ones on request."""
     actor.require(kind.permission_read)
-    with db.read() as session:
+    with db.transaction() if kind.identifying else db.read() as session:
         patient = load_patient(session, actor, patient_id)
         ctx = patient_context(session, patient)
         model = kind.model
         stmt = select(model).where(model.patient_id == patient_id)
         if not include_history:
             stmt = stmt.where(model.status == "current")
-        rows = session.scalars(stmt.order_by(getattr(model, kind.order_by), model.id))
+        rows = list(session.scalars(stmt.order_by(getattr(model, kind.order_by), model.id)))
+        _audit_view(session, actor, kind, patient, rows)
         return [kind.present(r, ctx) for r in rows]
