@@ -147,3 +147,31 @@ def audited(
         entity_id=entity_id,
         **details,
     )
+
+
+def record_view(
+    session: Any,
+    actor: Actor,
+    patient: Patient,
+    *,
+    entity: str,
+    entity_id: object,
+    new: dict[str, Any] | None = None,
+) -> None:
+    """Audit ``actor``'s view of identifiable data of ``patient`` (HIPAA 164.312(b)), in
+    ``session``'s transaction."""
+    audit.record(
+        session,
+        [
+            audited(
+                actor,
+                at=now(),
+                action="view",
+                entity=entity,
+                entity_id=entity_id,
+                patient_id=patient.id,
+                site_id=patient.site_id,
+                new=new,
+            )
+        ],
+    )

@@ -26,6 +26,7 @@ from alstrack.services.context import (
     load_patient,
     not_in_future,
     now,
+    record_view,
     require_reason,
     today,
 )
@@ -384,20 +385,13 @@ def read_identity(
     identity = session.get(PatientIdentity, patient.id)
     if identity is None:
         return None
-    audit.record(
+    record_view(
         session,
-        [
-            audited(
-                actor,
-                at=now(),
-                action="view",
-                entity="patient_identity",
-                entity_id=patient.id,
-                patient_id=patient.id,
-                site_id=patient.site_id,
-                new={"purpose": purpose} if purpose else None,
-            )
-        ],
+        actor,
+        patient,
+        entity="patient_identity",
+        entity_id=patient.id,
+        new={"purpose": purpose} if purpose else None,
     )
     return identity
 

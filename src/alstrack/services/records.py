@@ -24,6 +24,7 @@ from alstrack.services.context import (
     load_of_patient,
     load_patient,
     now,
+    record_view,
     require_reason,
 )
 from alstrack.services.fields import MAX_INTEGER, Version
@@ -468,23 +469,15 @@ def _audit_view(
 ) -> None:
     """Audit the showing of ``rows`` that name someone (``kind.identifying``), in one entry."""
     shown = [r.id for r in rows if any(getattr(r, f) for f in kind.identifying)]
-    if not shown:
-        return
-    audit.record(
-        session,
-        [
-            audited(
-                actor,
-                at=now(),
-                action="view",
-                entity=kind.name,
-                entity_id=shown[0] if len(shown) == 1 else None,
-                patient_id=patient.id,
-                site_id=patient.site_id,
-                new={"records": shown, "fields": list(kind.identifying)},
-            )
-        ],
-    )
+    if shown:
+        record_view(
+            session,
+            actor,
+            patient,
+            entity=kind.name,
+            entity_id=shown[0] if len(shown) == 1 else None,
+            new={"records": shown, "fields": list(kind.identifying)},
+        )
 
 
 def current_rows(session: Session, kind: RecordKind[Any, Any], patient_id: int) -> Iterable[Any]:
