@@ -193,9 +193,25 @@ class PageRoute(APIRoute):
                 wrong = "; ".join(f"{e['loc'][-1]}: {e['msg']}" for e in exc.errors())
                 return error_page(request, InvalidInput(f"The address is not valid ({wrong})."))
             except AlstrackError as exc:
+                if _must_set_up_mfa(request, exc):
+                    return RedirectResponse(MFA_PATH, status_code=303)
                 return error_page(request, exc)
 
         return page
+
+
+MFA_PATH = "/account/mfa"
+
+
+def _must_set_up_mfa(request: Request, exc: AlstrackError) -> bool:
+    """A page opened by a login that may only set up its authenticator app: it goes there."""
+    actor: Actor | None = getattr(request.state, "actor", None)
+    return (
+        isinstance(exc, PermissionDenied)
+        and actor is not None
+        and actor.scope == "mfa"
+        and request.method in _SAFE
+    )
 
 
 def check_pages(routes: Iterable[BaseRoute], public: Collection[tuple[str, str]]) -> None:

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from alstrack.api.deps import DB
-from alstrack.web import assessment_forms, patients, session
+from alstrack.web import account, assessment_forms, patients, session
 from alstrack.web.deps import MaybeActor, PageRoute, check_pages
 from alstrack.web.layout import render
 
@@ -61,5 +61,6 @@ def static(name: str) -> Response:
 router.include_router(session.router)
 router.include_router(patients.router)
 router.include_router(assessment_forms.router)
+router.include_router(account.router)
 # Every page that needs a sign-in declares and checks its permission, or nothing is served.
 check_pages(router.routes, PUBLIC)

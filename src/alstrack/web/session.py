@@ -18,6 +18,7 @@ from alstrack.web import csrf
 from alstrack.web.deps import (
     LOGIN_COOKIE,
     LOGIN_PATH,
+    MFA_PATH,
     SESSION_COOKIE,
     PageRoute,
     cookie_options,
@@ -34,11 +35,6 @@ MUST_CHANGE = (
     "Your password must be changed before anything else (after a reset by an admin, or because "
     "it is too old). These pages cannot change it yet: change it through the API "
     "(POST /auth/password), then sign in here with the new one."
-)
-MUST_SET_UP_MFA = (
-    "Your role logs in with a one-time code from an authenticator app as well, and yours is not "
-    "set up yet. These pages cannot set it up yet: set it up through the API (POST /auth/mfa, "
-    "then POST /auth/mfa/confirm with the code the app shows), then sign in here with the code."
 )
 NOTICES = {
     "ended": "Your session has ended (signed out, idle too long, or too old): sign in again.",
@@ -108,13 +104,14 @@ def login_submit(request: Request, db: DB) -> Response:
         return _login_page(
             request, db, next_page=next_page, username=username, error=exc.message, status_code=401
         )
-    if session.must_change_password or session.must_set_up_mfa:
+    if session.must_change_password:
         auth.logout(db, session.token)  # a session that could do nothing here
-        why = MUST_CHANGE if session.must_change_password else MUST_SET_UP_MFA
         return _login_page(
-            request, db, next_page=next_page, username=username, error=why, status_code=403
+            request, db, next_page=next_page, username=username, error=MUST_CHANGE, status_code=403
         )
-    response = RedirectResponse(next_page, status_code=303)
+    # A role that needs a one-time code, with no app set up yet: that first, on its own page.
+    target = MFA_PATH if session.must_set_up_mfa else next_page
+    response = RedirectResponse(target, status_code=303)
     response.set_cookie(SESSION_COOKIE, session.token, **cookie_options(request))
     response.delete_cookie(LOGIN_COOKIE, **cookie_options(request))
     return response
