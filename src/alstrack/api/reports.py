@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
 from alstrack.api.deps import DB, CurrentActor, Id, needs
+from alstrack.services import research_exports
 from alstrack.services.cohort_documents import cohort_report
 from alstrack.services.cohort_outcomes import BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED
 from alstrack.services.cohort_responders import RESPONDER_THRESHOLD
@@ -151,8 +152,43 @@ def _cohort(
     )  # fmt: skip
 
 
+_ZIP: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {"application/zip": {}},
+        "description": "The files and their SHA256SUMS, as a zip attachment",
+    }
+}
+ExportSite = Annotated[
+    str | None, Query(min_length=1, max_length=20, description="One site's patients (its code)")
+]
+
+
+@router.get(
+    "/exports/proact.zip",
+    response_class=Response,
+    responses=_ZIP,
+    summary="The registry as PRO-ACT tables, de-identified (study ids, days from onset): the "
+    "files alstrack export proact writes, zipped; audited",
+    openapi_extra=needs("patients.read", "assessments.read"),
+)
+def proact_zip(db: DB, actor: CurrentActor, site: ExportSite = None) -> Response:
+    return _respond(research_exports.export_zip(db, actor, "proact", site=site))
+
+
+@router.get(
+    "/exports/csv.zip",
+    response_class=Response,
+    responses=_ZIP,
+    summary="The registry as tidy CSV with its data dictionary, de-identified: the files "
+    "alstrack export csv writes, zipped; audited",
+    openapi_extra=needs("patients.read", "assessments.read"),
+)
+def csv_zip(db: DB, actor: CurrentActor, site: ExportSite = None) -> Response:
+    return _respond(research_exports.export_zip(db, actor, "csv", site=site))
+
+
 def _respond(document: Document) -> Response:
     headers = {}
-    if document.media_type == "application/pdf":
+    if document.media_type in ("application/pdf", "application/zip"):
         headers["Content-Disposition"] = f'attachment; filename="{document.filename}"'
     return Response(document.content, media_type=document.media_type, headers=headers)

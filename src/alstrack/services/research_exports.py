@@ -16,8 +16,10 @@ failed export leaves no folder, and no folder leaves without its audit entry.
 from __future__ import annotations
 
 import hashlib
+import io
 import shutil
 import tempfile
+import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +46,7 @@ from alstrack.services.assessments import (
     InstrumentAssessmentOut,
     SpirometryOut,
 )
-from alstrack.services.context import Actor, clinic_day
+from alstrack.services.context import Actor, clinic_day, now
 from alstrack.services.exports import record_export
 from alstrack.services.milestones import DrugCourseOut, MilestoneOut
 from alstrack.services.product_documents import Document
@@ -58,7 +60,7 @@ from alstrack.store.models import (
     TreatmentPlanVersion,
 )
 
-__all__ = ["MANIFEST", "ResearchExport", "export_proact", "export_tidy_csv"]
+__all__ = ["MANIFEST", "ResearchExport", "export_proact", "export_tidy_csv", "export_zip"]
 
 MANIFEST = "SHA256SUMS"
 Progress = Callable[[int, int], None]  # (patients done, patients in all)
@@ -104,21 +106,41 @@ def export_tidy_csv(
     return _export(db, actor, output, "csv", site, progress)
 
 
-def _export(
-    db: Database,
-    actor: Actor,
-    output: Path,
-    fmt: str,
-    site: str | None,
-    progress: Progress | None,
-) -> ResearchExport:
+@dataclass(frozen=True)
+class _Built:
+    """An export's files (the manifest among them) and what its audit entry says of them."""
+
+    fmt: str
+    kind: str
+    site_id: int | None
+    subjects: int
+    sites: tuple[str, ...]
+    files: dict[str, bytes]
+    digests: dict[str, str]
+    left_out: tuple[str, ...]
+
+    def scope(self, **where: Any) -> dict[str, Any]:
+        return {
+            "format": self.fmt,
+            **where,
+            "deidentified": True,
+            "subjects": self.subjects,
+            "sites": list(self.sites),
+            "files": {
+                name: {"bytes": len(self.files[name]), "sha256": digest}
+                for name, digest in sorted(self.digests.items())
+            },
+            "left_out": list(self.left_out),
+        }
+
+
+def _build(
+    db: Database, actor: Actor, fmt: str, site: str | None, progress: Progress | None
+) -> _Built:
     actor.require("patients.read")
     actor.require("assessments.read")
-    output = output.absolute()
-    if output.exists():
-        raise InvalidInput.for_field("output", f"{output} exists already: name a new folder")
-    if not output.parent.is_dir():
-        raise InvalidInput.for_field("output", f"{output.parent} is not a folder")
+    if fmt not in _FORMATS:
+        raise InvalidInput.for_field("format", f"one of {', '.join(_FORMATS)}")
     kind, writer = _FORMATS[fmt]
     site_id, patients = _patients(db, actor, site)
     subjects = _subjects(db, actor, patients, progress)
@@ -134,37 +156,70 @@ def _export(
         )
         if not actor.can(needed)
     )
+    sites = tuple(sorted({s.site for s in subjects}))
+    return _Built(fmt, kind, site_id, len(subjects), sites, files, digests, left_out)
+
+
+def export_zip(db: Database, actor: Actor, fmt: str, *, site: str | None = None) -> Document:
+    """The export of ``fmt`` (``proact`` or ``csv``) as one zip file, its members and their
+    ``SHA256SUMS`` as the folder export writes them; audited with the zip's SHA-256. The same
+    records give the same bytes (members in name order, each dated 1980-01-01)."""
+    built = _build(db, actor, fmt, site, None)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name in sorted(built.files):
+            member = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            member.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(member, built.files[name])
+    name = f"alstrack-{fmt}-{clinic_day(now()).isoformat()}.zip"
+    return record_export(
+        db,
+        actor,
+        Document(content=out.getvalue(), media_type="application/zip", filename=name),
+        kind=built.kind,
+        site_id=built.site_id,
+        scope=built.scope(),
+    )
+
+
+def _export(
+    db: Database,
+    actor: Actor,
+    output: Path,
+    fmt: str,
+    site: str | None,
+    progress: Progress | None,
+) -> ResearchExport:
+    actor.require("patients.read")
+    actor.require("assessments.read")
+    output = output.absolute()
+    if output.exists():
+        raise InvalidInput.for_field("output", f"{output} exists already: name a new folder")
+    if not output.parent.is_dir():
+        raise InvalidInput.for_field("output", f"{output.parent} is not a folder")
+    built = _build(db, actor, fmt, site, progress)
     staging = Path(
         tempfile.mkdtemp(prefix=f".{output.name}.", suffix=".partial", dir=output.parent)
     )
     try:
-        for name, content in files.items():
+        for name, content in built.files.items():
             (staging / name).write_bytes(content)
         record_export(
             db,
             actor,
             # The audit entry names the folder (its id holds up to 64 characters).
-            Document(content=files[MANIFEST], media_type="text/plain", filename=output.name[:64]),
-            kind=kind,
-            site_id=site_id,
-            scope={
-                "format": fmt,
-                "folder": output.name,
-                "deidentified": True,
-                "subjects": len(subjects),
-                "sites": sorted({s.site for s in subjects}),
-                "files": {
-                    name: {"bytes": len(files[name]), "sha256": digest}
-                    for name, digest in sorted(digests.items())
-                },
-                "left_out": list(left_out),
-            },
+            Document(
+                content=built.files[MANIFEST], media_type="text/plain", filename=output.name[:64]
+            ),
+            kind=built.kind,
+            site_id=built.site_id,
+            scope=built.scope(folder=output.name),
         )
         staging.rename(output)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return ResearchExport(output, fmt, len(subjects), digests, left_out)
+    return ResearchExport(output, fmt, built.subjects, built.digests, built.left_out)
 
 
 def _patients(db: Database, actor: Actor, site: str | None) -> tuple[int | None, list[int]]:
