@@ -157,7 +157,7 @@ def _context(row: Any) -> PatientContext:
     )
 
 
-def _contexts(session: Session, actor: Actor, patient_ids: set[int]) -> dict[int, PatientContext]:
+def contexts_of(session: Session, actor: Actor, patient_ids: set[int]) -> dict[int, PatientContext]:
     """The contexts of many patients in a few queries; any unseen patient is 'not found'."""
     found: dict[int, PatientContext] = {}
     ordered = sorted(patient_ids)
@@ -264,7 +264,7 @@ def add_many(
         return 0
     with db.transaction() as session:
         patient_ids = [pid for pid, _ in items]
-        contexts = _contexts(session, actor, set(patient_ids))
+        contexts = contexts_of(session, actor, set(patient_ids))
         # The rows go past the session's guard on SQLite (store/bulk.py): checked here.
         refuse_if_locked(session, contexts)
         at = now()

@@ -2,19 +2,18 @@
 latest ALSFRS-R total and King's stage and whether they are living, searched and filtered.
 
 Only service functions are called (the permission and site checks are theirs); no rule is made
-here. It asks once per patient shown, and once per visible patient when the list is filtered by
-King's stage or status: a register query in services/ should replace it when the clinic grows.
+here. The latest scores and deaths come from services.register in a few queries for the page's
+patients (for every visible patient when the list is filtered by King's stage or status).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from alstrack.services import patients, records, sites
-from alstrack.services.assessments import INSTRUMENT_ASSESSMENT
+from alstrack.services import patients, sites
 from alstrack.services.context import Actor
-from alstrack.services.milestones import MILESTONE
 from alstrack.services.patients import PatientOut
+from alstrack.services.register import register_entries
 from alstrack.store.db import Database
 
 PAGE_SIZE = 25
@@ -58,31 +57,24 @@ def site_labels(db: Database, actor: Actor) -> dict[int, str]:
     return {s.id: s.code for s in sites.list_sites(db, actor) if actor.sees_site(s.id)}
 
 
-def _row(db: Database, actor: Actor, p: PatientOut, labels: dict[int, str]) -> PatientRow:
-    total: float | None = None
-    stage: int | None = None
-    on = ""
-    if actor.can(INSTRUMENT_ASSESSMENT.permission_read):
-        scored = [
-            (a.alsfrs_r, a.assessed_on)
-            for a in records.list_for_patient(db, actor, INSTRUMENT_ASSESSMENT, p.id)
-            if a.alsfrs_r is not None and a.alsfrs_r.total is not None
-        ]
-        if scored:
-            derived, assessed_on = scored[-1]  # the list is in date order
-            total, stage, on = derived.total, derived.kings_stage, str(assessed_on)
-    died = any(m.kind == "death" for m in records.list_for_patient(db, actor, MILESTONE, p.id))
-    return PatientRow(
-        id=p.id,
-        study_id=p.study_id,
-        site=labels.get(p.site_id, str(p.site_id)),
-        sex=p.sex or "—",
-        onset_region=(p.history.onset_region or "—") if p.history else "—",
-        alsfrs_r_total=total,
-        alsfrs_r_on=on,
-        kings_stage=stage,
-        status="died" if died else "living",
-    )
+def _rows(
+    db: Database, actor: Actor, shown: list[PatientOut], labels: dict[int, str]
+) -> list[PatientRow]:
+    entries = register_entries(db, actor, [p.id for p in shown])
+    return [
+        PatientRow(
+            id=p.id,
+            study_id=p.study_id,
+            site=labels.get(p.site_id, str(p.site_id)),
+            sex=p.sex or "—",
+            onset_region=(p.history.onset_region or "—") if p.history else "—",
+            alsfrs_r_total=entries[p.id].alsfrs_r_total,
+            alsfrs_r_on=str(entries[p.id].alsfrs_r_on or ""),
+            kings_stage=entries[p.id].kings_stage,
+            status="died" if entries[p.id].died else "living",
+        )
+        for p in shown
+    ]
 
 
 def patient_list(db: Database, actor: Actor, filters: Filters) -> PatientList:
@@ -92,7 +84,7 @@ def patient_list(db: Database, actor: Actor, filters: Filters) -> PatientList:
     wanted = filters.study_id.strip().casefold()
     found = [p for p in everyone if wanted in p.study_id.casefold()]
     if filters.kings_stage is not None or filters.status is not None:
-        rows = [_row(db, actor, p, labels) for p in found]
+        rows = _rows(db, actor, found, labels)
         rows = [
             r
             for r in rows
@@ -108,5 +100,5 @@ def patient_list(db: Database, actor: Actor, filters: Filters) -> PatientList:
         pages = max(1, -(-total // PAGE_SIZE))
         page = min(filters.page, pages)
         window = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-        shown = [_row(db, actor, p, labels) for p in window]
+        shown = _rows(db, actor, window, labels)
     return PatientList(rows=shown, total=total, page=page, pages=pages)
