@@ -65,9 +65,13 @@ def test_the_key_is_shown_once_with_its_qr_code_and_the_apps_code_turns_it_on(
     assert client.get("/clinic/patients").status_code == 200
 
 
-def test_a_form_without_its_token_makes_no_key(clinic: Any, web_app: Any) -> None:
+def test_a_form_without_its_token_makes_no_key_and_confirms_nothing(
+    clinic: Any, web_app: Any
+) -> None:
     client = TestClient(web_app)
     sign_in(client, _rosa(clinic))
-    refused = client.post("/account/mfa/key", data={})
-    assert refused.status_code == 403
+    for path in ("/account/mfa/key", "/account/mfa/confirm"):
+        refused = client.post(path, data={"code": "123456"})
+        assert refused.status_code == 403
+        assert "security token is missing" in refused.text
     assert auth.mfa.status(clinic.db, users.named_actor(clinic.db, "rosa")).enrolled is False

@@ -19,7 +19,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
-from web_cast import FORM_PAGES, csrf_of, sign_in
+from web_cast import FIELDLESS_FORMS, FORM_PAGES, csrf_of, sign_in
 
 from alstrack.api.deps import declared, needs, roles_allowed
 from alstrack.domain.permissions import PERMISSIONS, ROLES
@@ -120,8 +120,8 @@ def test_every_role_opens_exactly_the_pages_the_matrix_allows(
             answer = client.request(method, url, data=form, follow_redirects=False)
             if role in allowed:
                 # An empty form comes back with what is missing (422), nothing saved.
-                expected = 422 if method == "POST" else 200
-                assert answer.status_code == expected, (path, role, answer.text)
+                expected = FIELDLESS_FORMS.get(path, {422}) if method == "POST" else {200}
+                assert answer.status_code in expected, (path, role, answer.text)
                 opened += 1
             else:
                 assert answer.status_code == 403, (path, role)
