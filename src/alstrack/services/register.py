@@ -15,7 +15,7 @@ from itertools import groupby
 
 from sqlalchemy import select
 
-from alstrack.services.assessments import INSTRUMENT_ASSESSMENT, present_instruments
+from alstrack.services.assessments import ALSFRS_R, INSTRUMENT_ASSESSMENT, present_instruments
 from alstrack.services.context import Actor
 from alstrack.services.milestones import MILESTONE
 from alstrack.services.records import contexts_of
@@ -52,7 +52,7 @@ def register_entries(
                 select(InstrumentAssessment)
                 .where(
                     InstrumentAssessment.patient_id.in_(ordered[start : start + _CHUNK]),
-                    InstrumentAssessment.instrument == "alsfrs_r",
+                    InstrumentAssessment.instrument == ALSFRS_R,
                     InstrumentAssessment.status == "current",
                 )
                 .order_by(
