@@ -64,6 +64,17 @@ def test_without_the_code_the_login_is_refused_naming_it_and_no_failure_is_count
     assert _failed_logins(clinic, "chen") == 0
 
 
+def test_a_wrong_password_without_a_code_is_answered_as_for_an_unknown_user_and_counted(
+    clinic: Any, http: TestClient
+) -> None:
+    body = {"username": "chen", "password": "not the password at all"}
+    refused = http.post("/auth/login", json=body)
+    unknown = http.post("/auth/login", json=body | {"username": "nobody"})
+    assert refused.status_code == unknown.status_code == 401
+    assert refused.json() == unknown.json()
+    assert _failed_logins(clinic, "chen") == 1
+
+
 def test_a_wrong_code_is_refused_like_a_wrong_password_and_counts_towards_the_lockout(
     clinic: Any, http: TestClient
 ) -> None:

@@ -183,11 +183,14 @@ def login(db: Database, data: LoginIn) -> LoginOut:
     """
     settings = get_settings()
     at = now()
+    # The words of a refusal depend on what was sent, never on the account: they tell nobody
+    # whether a username exists or has a second factor.
+    wrong = _WRONG_WITH_CODE if data.totp_code is not None else _WRONG
     with db.transaction() as session:
         user = _user_named(session, data.username)
         if user is None or not user.active or user.service_account:
             _verify(None, data.password)  # as long as a real check
-            failure: str | None = _WRONG
+            failure: str | None = wrong
         elif user.locked_until is not None and user.locked_until > at:
             failure = (
                 f"The account is locked after {settings.lockout_attempts} failed logins until "
@@ -195,13 +198,15 @@ def login(db: Database, data: LoginIn) -> LoginOut:
                 "it by resetting the password."
             )
             audit.record(session, [_security_entry(user, at, "login_refused_locked")])
-        elif (second := _second_factor(user)) and data.totp_code is None:
-            # Asked before the password is checked: the answer tells nothing of the password.
+        elif not _verify(user.password_hash, data.password):
+            failure = wrong
+            _count_failure(session, user, at)
+        elif _second_factor(user) and data.totp_code is None:
+            # The password was right: the code is asked for (as a two-step login would), and
+            # nothing is counted.
             failure = _CODE_NEEDED
-        elif not _verify(user.password_hash, data.password) or (
-            second and not mfa.verify_code(user, data.totp_code or "", at)
-        ):
-            failure = _WRONG_WITH_CODE if second else _WRONG
+        elif _second_factor(user) and not mfa.verify_code(user, data.totp_code or "", at):
+            failure = _WRONG_WITH_CODE
             _count_failure(session, user, at)
         else:
             failure = None
