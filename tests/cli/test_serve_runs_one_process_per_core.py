@@ -108,6 +108,7 @@ def test_serve_with_three_workers_answers_from_three_processes_and_rotates_conne
             response.read()
             assert response.status == 200
             closing.append(response.getheader("connection") == "close")
+            assert response.getheader("server") is None  # the software is not announced
         conn.close()
         assert closing == [False, False, False, True] * 2
     finally:

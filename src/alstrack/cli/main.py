@@ -77,7 +77,13 @@ def serve(
     )
     bind_host, bind_port = host or settings.host, port or settings.port
     if processes == 1:
-        uvicorn.run(create_app(settings, db), host=bind_host, port=bind_port, log_level="info")
+        uvicorn.run(
+            create_app(settings, db),
+            host=bind_host,
+            port=bind_port,
+            log_level="info",
+            server_header=False,  # no "server: uvicorn": the software is nobody's business
+        )
         return
     db.dispose()
     # Each worker process builds its own app, and its own database pool, from the same settings.
@@ -88,6 +94,7 @@ def serve(
         host=bind_host,
         port=bind_port,
         log_level="info",
+        server_header=False,
     )
 
 
